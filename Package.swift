@@ -1,0 +1,91 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let log = Target.Dependency.product(name: "Logging", package: "swift-log")
+let metrics = Target.Dependency.product(name: "Metrics", package: "swift-metrics")
+let lifecycle = Target.Dependency.product(name: "ServiceLifecycle", package: "swift-service-lifecycle")
+let hummingbird = Target.Dependency.product(name: "Hummingbird", package: "hummingbird")
+let hummingbirdTesting = Target.Dependency.product(name: "HummingbirdTesting", package: "hummingbird")
+
+let package = Package(
+    name: "sundial",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "sundial-api", targets: ["sundial-api"]),
+        .executable(name: "sundial-scheduler", targets: ["sundial-scheduler"]),
+        .executable(name: "sundial-agent-stub", targets: ["sundial-agent-stub"]),
+        .executable(name: "sundial-bench-cron", targets: ["sundial-bench-cron"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+    ],
+    targets: [
+        // MARK: C libraries (Debian: libpq-dev, libhiredis-dev, libcurl4-openssl-dev)
+        .systemLibrary(name: "CLibPQ", path: "Shared/CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
+        .systemLibrary(name: "CHiredis", path: "Shared/CHiredis", pkgConfig: "hiredis", providers: [.apt(["libhiredis-dev"])]),
+        .systemLibrary(name: "CCurl", path: "Shared/CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+
+        // MARK: Pure modules
+        .target(name: "Cron", path: "Shared/Cron", swiftSettings: swiftSettings),
+        .target(name: "Domain", dependencies: ["Cron"], path: "Shared/Domain", swiftSettings: swiftSettings),
+
+        // MARK: Adapters
+        .target(
+            name: "Postgres", dependencies: ["CLibPQ", log],
+            path: "Shared/Postgres", resources: [.copy("Migrations")], swiftSettings: swiftSettings
+        ),
+        .target(name: "Redis", dependencies: ["CHiredis", log], path: "Shared/Redis", swiftSettings: swiftSettings),
+        .target(name: "AgentClient", dependencies: ["CCurl", log], path: "Shared/AgentClient", swiftSettings: swiftSettings),
+
+        // MARK: Service support (configuration, logging, metrics, health endpoints)
+        .target(name: "SundialConfig", path: "Shared/SundialConfig", swiftSettings: swiftSettings),
+        .target(
+            name: "Observability",
+            dependencies: [log, metrics, .product(name: "Prometheus", package: "swift-prometheus"), hummingbird, "SundialConfig"],
+            path: "Shared/Observability", swiftSettings: swiftSettings
+        ),
+
+        // MARK: Services
+        .target(
+            name: "SundialAPI",
+            dependencies: ["Domain", "Cron", "Postgres", "Redis", "SundialConfig", "Observability", hummingbird, lifecycle, log, metrics],
+            path: "Services/API/Sources", swiftSettings: swiftSettings
+        ),
+        .executableTarget(name: "sundial-api", dependencies: ["SundialAPI", "SundialConfig"], path: "Services/API/Main", swiftSettings: swiftSettings),
+        .target(
+            name: "SundialScheduler",
+            dependencies: ["Domain", "Cron", "Postgres", "Redis", "AgentClient", "SundialConfig", "Observability", hummingbird, lifecycle, log, metrics],
+            path: "Services/Scheduler/Sources", swiftSettings: swiftSettings
+        ),
+        .executableTarget(name: "sundial-scheduler", dependencies: ["SundialScheduler", "SundialConfig"], path: "Services/Scheduler/Main", swiftSettings: swiftSettings),
+        .target(
+            name: "AgentStub",
+            dependencies: ["SundialConfig", "Observability", hummingbird, lifecycle, log],
+            path: "Services/AgentStub/Sources", swiftSettings: swiftSettings
+        ),
+        .executableTarget(name: "sundial-agent-stub", dependencies: ["AgentStub", "SundialConfig"], path: "Services/AgentStub/Main", swiftSettings: swiftSettings),
+
+        // MARK: Benchmarks
+        .executableTarget(name: "sundial-bench-cron", dependencies: ["Cron"], path: "Benchmarks/CronBench", swiftSettings: swiftSettings),
+
+        // MARK: Tests
+        .testTarget(name: "CronTests", dependencies: ["Cron"], path: "Tests/CronTests", swiftSettings: swiftSettings),
+        .testTarget(name: "PostgresTests", dependencies: ["Postgres"], path: "Tests/PostgresTests", swiftSettings: swiftSettings),
+        .testTarget(name: "RedisTests", dependencies: ["Redis"], path: "Tests/RedisTests", swiftSettings: swiftSettings),
+        .testTarget(name: "AgentClientTests", dependencies: ["AgentClient"], path: "Tests/AgentClientTests", swiftSettings: swiftSettings),
+        .testTarget(name: "ConfigTests", dependencies: ["SundialConfig"], path: "Tests/ConfigTests", swiftSettings: swiftSettings),
+        .testTarget(
+            name: "ServiceTests",
+            dependencies: ["SundialAPI", "SundialScheduler", "AgentStub", "Postgres", "Redis", hummingbirdTesting],
+            path: "Tests/ServiceTests", swiftSettings: swiftSettings
+        ),
+    ]
+)
