@@ -3,7 +3,7 @@
 #   1. Debian packages (apt-get only when something is missing),
 #   2. a private PostgreSQL cluster and Redis servers on loopback under .sundial/,
 #   3. .sundial/env (run) or .sundial/test-env (test) with the connection variables.
-# Usage: scripts/provision.sh run|test
+# Usage: scripts/provision.sh run|test|deps   (deps: only the Debian packages)
 set -euo pipefail
 
 MODE="${1:-run}"
@@ -32,6 +32,8 @@ if ((${#missing[@]})); then
   service redis-server stop >/dev/null 2>&1 || true
   service postgresql stop >/dev/null 2>&1 || true
 fi
+
+[ "$MODE" = deps ] && exit 0
 
 PG_BIN="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)"
 [ -x "$PG_BIN/initdb" ] || die "PostgreSQL server binaries not found under /usr/lib/postgresql"
@@ -104,7 +106,7 @@ else
   cat > "$STATE/env" <<ENV
 export SUNDIAL_DATABASE_URL=postgres://sundial@127.0.0.1:$PG_PORT/sundial
 export SUNDIAL_REDIS_URL=redis://127.0.0.1:$REDIS_PORT_RUN/0
-export SUNDIAL_AGENT_URL_TEMPLATE=http://127.0.0.1:9000
+export SUNDIAL_AGENT_URL_TEMPLATE=http://127.0.0.1:9000/agents/{name}
 export SUNDIAL_ADMIN_USERNAME=admin
 export SUNDIAL_ADMIN_PASSWORD='$ADMIN_PW'
 export SUNDIAL_JWT_SECRET='$(cat "$STATE/jwt-secret")'

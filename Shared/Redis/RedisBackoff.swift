@@ -1,0 +1,44 @@
+/// Exponential backoff with jitter for reconnect attempts.
+public struct RedisBackoff: Sendable, Hashable {
+    public var initial: Duration
+    public var maximum: Duration
+    public var multiplier: Double
+    /// Fraction of the delay randomly added or removed (0.2 = ±20 %).
+    public var jitter: Double
+
+    public init(initial: Duration, maximum: Duration, multiplier: Double = 2, jitter: Double = 0.2) {
+        self.initial = initial
+        self.maximum = maximum
+        self.multiplier = max(1, multiplier)
+        self.jitter = min(max(0, jitter), 1)
+    }
+
+    /// The client's: a failed reconnect makes calls fail fast for this long.
+    public static let client = RedisBackoff(initial: .milliseconds(50), maximum: .seconds(2))
+    /// The subscriber's: 100 ms doubling to 5 s.
+    public static let subscriber = RedisBackoff(initial: .milliseconds(100), maximum: .seconds(5))
+
+    /// The delay before retry number `attempt` (0-based), jittered, never above `maximum`.
+    public func delay(attempt: Int) -> Duration {
+        var generator = SystemRandomNumberGenerator()
+        return delay(attempt: attempt, using: &generator)
+    }
+
+    public func delay(attempt: Int, using generator: inout some RandomNumberGenerator) -> Duration {
+        let base = initial * Swift.min(pow(multiplier, Double(Swift.max(0, attempt))), 1e9)
+        let capped = Swift.min(base, maximum)
+        guard jitter > 0 else { return capped }
+        let factor = 1 + Double.random(in: -jitter...jitter, using: &generator)
+        return Swift.min(capped * factor, maximum)
+    }
+
+    private func pow(_ base: Double, _ exponent: Double) -> Double {
+        var result = 1.0
+        var remaining = Int(exponent)
+        while remaining > 0 && result < 1e9 {
+            result *= base
+            remaining -= 1
+        }
+        return result
+    }
+}
