@@ -1,3 +1,5 @@
+import Foundation
+
 /// Exponential backoff with jitter for reconnect attempts.
 public struct RedisBackoff: Sendable, Hashable {
     public var initial: Duration
@@ -9,11 +11,11 @@ public struct RedisBackoff: Sendable, Hashable {
     public init(initial: Duration, maximum: Duration, multiplier: Double = 2, jitter: Double = 0.2) {
         self.initial = initial
         self.maximum = maximum
-        self.multiplier = max(1, multiplier)
-        self.jitter = min(max(0, jitter), 1)
+        self.multiplier = Swift.max(1, multiplier)
+        self.jitter = Swift.min(Swift.max(0, jitter), 1)
     }
 
-    /// The client's: a failed reconnect makes calls fail fast for this long.
+    /// The client's: after a failed reconnect, calls fail fast for this long.
     public static let client = RedisBackoff(initial: .milliseconds(50), maximum: .seconds(2))
     /// The subscriber's: 100 ms doubling to 5 s.
     public static let subscriber = RedisBackoff(initial: .milliseconds(100), maximum: .seconds(5))
@@ -25,20 +27,10 @@ public struct RedisBackoff: Sendable, Hashable {
     }
 
     public func delay(attempt: Int, using generator: inout some RandomNumberGenerator) -> Duration {
-        let base = initial * Swift.min(pow(multiplier, Double(Swift.max(0, attempt))), 1e9)
-        let capped = Swift.min(base, maximum)
+        let growth = pow(multiplier, Double(Swift.min(Swift.max(0, attempt), 64)))
+        let capped = Swift.min(initial * Swift.min(growth, 1e9), maximum)
         guard jitter > 0 else { return capped }
         let factor = 1 + Double.random(in: -jitter...jitter, using: &generator)
         return Swift.min(capped * factor, maximum)
-    }
-
-    private func pow(_ base: Double, _ exponent: Double) -> Double {
-        var result = 1.0
-        var remaining = Int(exponent)
-        while remaining > 0 && result < 1e9 {
-            result *= base
-            remaining -= 1
-        }
-        return result
     }
 }
