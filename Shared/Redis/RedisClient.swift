@@ -37,7 +37,6 @@ public final class RedisClient: Sendable {
         self.latch = latch
         for index in 0..<count {
             let thread = Thread {
-                _ = sundial_block_sigpipe()
                 let slot = RedisWorkerSlot(configuration: configuration, backoff: backoff, logger: logger)
                 while let job = queue.next() {
                     job.run(slot)

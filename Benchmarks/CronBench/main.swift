@@ -1,0 +1,2 @@
+import Cron
+print("placeholder")
