@@ -9,6 +9,7 @@ let log = Target.Dependency.product(name: "Logging", package: "swift-log")
 let metrics = Target.Dependency.product(name: "Metrics", package: "swift-metrics")
 let lifecycle = Target.Dependency.product(name: "ServiceLifecycle", package: "swift-service-lifecycle")
 let hummingbird = Target.Dependency.product(name: "Hummingbird", package: "hummingbird")
+let httpTypes = Target.Dependency.product(name: "HTTPTypes", package: "swift-http-types")
 let hummingbirdTesting = Target.Dependency.product(name: "HummingbirdTesting", package: "hummingbird")
 
 let package = Package(
@@ -26,16 +27,18 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
     ],
     targets: [
         // MARK: C libraries (Debian: libpq-dev, libhiredis-dev, libcurl4-openssl-dev)
         .systemLibrary(name: "CLibPQ", path: "Shared/CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
-        .systemLibrary(name: "CHiredis", path: "Shared/CHiredis", pkgConfig: "hiredis", providers: [.apt(["libhiredis-dev"])]),
+        // No pkgConfig: hiredis.pc adds -D_FILE_OFFSET_BITS=64, which SwiftPM refuses with a warning;
+        // the shim includes <hiredis/hiredis.h> from the default include path instead.
+        .systemLibrary(name: "CHiredis", path: "Shared/CHiredis", providers: [.apt(["libhiredis-dev"])]),
         .systemLibrary(name: "CCurl", path: "Shared/CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
 
         // MARK: Pure modules
         .target(name: "Cron", path: "Shared/Cron", swiftSettings: swiftSettings),
-        .target(name: "Domain", dependencies: ["Cron"], path: "Shared/Domain", swiftSettings: swiftSettings),
 
         // MARK: Adapters
         .target(
@@ -53,16 +56,22 @@ let package = Package(
             path: "Shared/Observability", swiftSettings: swiftSettings
         ),
 
+        .target(
+            name: "ServiceRuntime",
+            dependencies: ["Postgres", "Redis", "Observability", "SundialConfig", lifecycle, log],
+            path: "Shared/ServiceRuntime", swiftSettings: swiftSettings
+        ),
+
         // MARK: Services
         .target(
             name: "SundialAPI",
-            dependencies: ["Domain", "Cron", "Postgres", "Redis", "SundialConfig", "Observability", hummingbird, lifecycle, log, metrics],
+            dependencies: ["Cron", "Postgres", "Redis", "ServiceRuntime", "SundialConfig", "Observability", hummingbird, httpTypes, lifecycle, log, metrics],
             path: "Services/API/Sources", swiftSettings: swiftSettings
         ),
         .executableTarget(name: "sundial-api", dependencies: ["SundialAPI", "SundialConfig"], path: "Services/API/Main", swiftSettings: swiftSettings),
         .target(
             name: "SundialScheduler",
-            dependencies: ["Domain", "Cron", "Postgres", "Redis", "AgentClient", "SundialConfig", "Observability", hummingbird, lifecycle, log, metrics],
+            dependencies: ["Cron", "Postgres", "Redis", "AgentClient", "ServiceRuntime", "SundialConfig", "Observability", hummingbird, lifecycle, log, metrics],
             path: "Services/Scheduler/Sources", swiftSettings: swiftSettings
         ),
         .executableTarget(name: "sundial-scheduler", dependencies: ["SundialScheduler", "SundialConfig"], path: "Services/Scheduler/Main", swiftSettings: swiftSettings),
@@ -84,7 +93,7 @@ let package = Package(
         .testTarget(name: "ConfigTests", dependencies: ["SundialConfig"], path: "Tests/ConfigTests", swiftSettings: swiftSettings),
         .testTarget(
             name: "ServiceTests",
-            dependencies: ["SundialAPI", "SundialScheduler", "AgentStub", "Postgres", "Redis", hummingbirdTesting],
+            dependencies: ["SundialAPI", "SundialScheduler", "AgentStub", "ServiceRuntime", "Postgres", "Redis", "Cron", hummingbirdTesting],
             path: "Tests/ServiceTests", swiftSettings: swiftSettings
         ),
     ]

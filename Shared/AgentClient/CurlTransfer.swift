@@ -226,7 +226,11 @@ final class CurlTransfer {
         case CURLE_COULDNT_CONNECT:
             var osErrno = 0
             let infoCode = sundial_curl_easy_getinfo_long(handle, CURLINFO_OS_ERRNO, &osErrno)
-            classified = infoCode == CURLE_OK && osErrno == Int(ECONNREFUSED) ? .connectionRefused : .couldNotConnect
+            let refused = infoCode == CURLE_OK && osErrno == Int(ECONNREFUSED)
+            classified = refused ? .connectionRefused : .couldNotConnect
+            if !refused, infoCode == CURLE_OK, osErrno != 0, let reason = strerror(Int32(clamping: osErrno)) {
+                message = "\(detail) [\(String(cString: reason))] (\(url))"
+            }
         case CURLE_FILESIZE_EXCEEDED:
             classified = .bodyTooLarge
             message = "response body exceeds the \(maxBodyBytes)-byte limit (\(url))"

@@ -40,12 +40,12 @@ enum CronDescription {
     private static func minutePhrase(_ field: CronField) -> String {
         if isStar(field) { return "every minute" }
         if let step = starStep(field) { return "every \(step) minutes" }
-        let values = field.values
-        if values.count <= 12 { return "at \(values.count == 1 ? "minute" : "minutes") \(list(values.map(String.init))) past the hour" }
         if field.items.count == 1, case .range(let low, let high) = field.items[0].base {
             let step = field.items[0].step.map { "every \($0) minutes" } ?? "every minute"
             return "\(step) from \(low) through \(high) past the hour"
         }
+        let values = field.values
+        if values.count <= 12 { return "at \(values.count == 1 ? "minute" : "minutes") \(list(values.map(String.init))) past the hour" }
         return "at minutes \(field.text) past the hour"
     }
 

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// What `GET /api/cron/preview` answers: the next runs and the description.
 public enum CronPreview {

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// A cron expression bound to an IANA time zone: computes fire instants by
 /// the rule in CRON.md.
@@ -78,19 +78,27 @@ public struct CronSchedule: Sendable, Hashable {
     }
 
     /// The first fire instant strictly after instant `after`.
+    ///
+    /// The walk starts at a wall time below which every wall time maps to an
+    /// instant at or before `after`, so the first matching wall time that maps
+    /// past `after` is later than every instant before it in the walk: it is
+    /// the next emitted instant. Chaining with `after` = the previous run then
+    /// applies CRON.md's "strictly later than the previous emitted instant"
+    /// rule: a real time that a shifted gap time already passed maps to an
+    /// instant not later than that run and is skipped.
     private func nextInstant(after: Int64, horizonEnd: Int64, table: inout ZoneTable) -> Int64? {
         if !table.covers((after - 5 * Self.day)...(after + 5 * Self.day)) {
             table = zoneTransitions.table(covering: (after - 5 * Self.day)...(after + 400 * Self.day))
         }
-        // Lowest wall time whose instant can be later than `after`: offsets of
-        // neighbouring periods count only when their transition is close.
+        // Lowest wall time that can map past `after`. A wall time w in period
+        // k maps to w - offsets[k], so w > after + offsets[k] is needed. Later
+        // periods start at wall times above after + offsets[period]; the
+        // previous period can only matter within a day or so of its end (a gap
+        // shifts times forward by at most its length); earlier ones never.
         let period = table.period(ofInstant: after)
         var lowestOffset = table.offsets[period]
         if period > 0, after - table.transitions[period - 1] < 2 * Self.day {
             lowestOffset = min(lowestOffset, table.offsets[period - 1])
-        }
-        if period < table.transitions.count, table.transitions[period] - after < 2 * Self.day {
-            lowestOffset = min(lowestOffset, table.offsets[period + 1])
         }
         var minute = CivilTime.ceilDiv(after + 1 + lowestOffset, 60)
         let limit = CivilTime.floorDiv(horizonEnd + 2 * Self.day, 60)
@@ -102,41 +110,9 @@ public struct CronSchedule: Sendable, Hashable {
             let wallPeriod = table.period(ofWall: wall)
             let instant = wall - table.offsets[wallPeriod]
             if instant > horizonEnd { return nil }
-            if instant > after && !isShadowed(wall: wall, period: wallPeriod, table: table) {
-                return instant
-            }
+            if instant > after { return instant }
             minute = match + 1
         }
         return nil
-    }
-
-    /// Whether a matching wall time earlier than `wall` maps to an instant at
-    /// or after the one `wall` maps to (then `wall` does not fire). Only possible right
-    /// after an offset increase, when `wall` is within the increase of an
-    /// earlier period whose times were shifted forward by a gap.
-    private func isShadowed(wall: Int64, period: Int, table: ZoneTable) -> Bool {
-        guard period > 0, wall - table.wallBounds[period - 1] < 2 * Self.day else { return false }
-        let offset = table.offsets[period]
-        var earlier = period - 1
-        while earlier >= 0 {
-            let end = table.wallBounds[earlier]
-            if end <= wall - 2 * Self.day { break }
-            let earlierOffset = table.offsets[earlier]
-            if earlierOffset < offset {
-                // Wall times w in this period map to w - earlierOffset, which is
-                // >= wall - offset exactly when w >= wall - (offset - earlierOffset).
-                let start = earlier == 0 ? Int64.min : table.wallBounds[earlier - 1]
-                let low = max(start, wall - (offset - earlierOffset))
-                let high = min(end, wall)  // exclusive
-                if low < high,
-                   let match = matcher.firstMatch(
-                       atOrAfter: CivilTime.ceilDiv(low, 60), notAfter: CivilTime.ceilDiv(high, 60) - 1),
-                   match * 60 < high {
-                    return true
-                }
-            }
-            earlier -= 1
-        }
-        return false
     }
 }

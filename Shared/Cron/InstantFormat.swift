@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// RFC 3339 instants without `DateFormatter`: pure functions, safe from any
 /// thread, and fast.

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// When a schedule fires: a cron expression in a zone, once at an instant, or
 /// every N seconds in absolute time.

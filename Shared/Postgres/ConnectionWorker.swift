@@ -138,7 +138,7 @@ final class WorkerContext {
             guard let current, generation == pinned, current.isUsable else {
                 throw PostgresError(
                     .connectionLost,
-                    message: "the connection holding this session or transaction was lost; its work was rolled back")
+                    message: "the connection holding this session or transaction was lost; its uncommitted work is gone")
             }
             return (current, generation)
         }

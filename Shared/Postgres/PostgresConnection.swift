@@ -31,7 +31,6 @@ public final class PostgresConnection {
             PQfinish(handle)
             throw PostgresError(.connectionFailed, message: message.isEmpty ? "connection failed" : message)
         }
-        sundial_pq_silence_notices(handle)
         let connection = PostgresConnection(handle: handle)
         do {
             _ = try connection.runScript(
@@ -45,14 +44,22 @@ public final class PostgresConnection {
 
     private init(handle: OpaquePointer) {
         self.handle = handle
+        self.fatalFlag = UnsafeMutablePointer<Int32>.allocate(capacity: 1)
+        fatalFlag.initialize(to: 0)
+        sundial_pq_watch_for_fatal(handle, fatalFlag)
     }
 
     deinit {
         PQfinish(handle)
+        fatalFlag.deallocate()
     }
 
+    /// Set by the notice receiver when the server sent an error outside any
+    /// statement (a FATAL just before it closes the connection).
+    private let fatalFlag: UnsafeMutablePointer<Int32>
+
     /// False once libpq has seen the connection fail.
-    public var isUsable: Bool { PQstatus(handle) == CONNECTION_OK }
+    public var isUsable: Bool { PQstatus(handle) == CONNECTION_OK && fatalFlag.pointee == 0 }
 
     /// The server process id serving this connection (`pg_backend_pid()`).
     public var backendPID: Int32 { PQbackendPID(handle) }
@@ -137,7 +144,8 @@ public final class PostgresConnection {
     @available(*, noasync, message: "blocks the thread; use PostgresPool from async code")
     func consumeInput() throws(PostgresError) {
         guard PQconsumeInput(handle) == 1, isUsable else {
-            throw PostgresError(.connectionLost, message: lastErrorMessage())
+            let message = lastErrorMessage()
+            throw PostgresError(.connectionLost, message: message.isEmpty ? "the server ended the session" : message)
         }
     }
 

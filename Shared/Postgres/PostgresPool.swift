@@ -70,6 +70,7 @@ public final class PostgresPool: PostgresQueryable {
     }
 
     /// Leases one connection for the duration of `body`.
+    @discardableResult
     public func withConnection<T>(
         isolation: isolated (any Actor)? = #isolation,
         _ body: (PostgresSession) async throws -> T
@@ -86,6 +87,7 @@ public final class PostgresPool: PostgresQueryable {
     /// BEGIN, `body`, COMMIT on one connection; ROLLBACK (and rethrow) when
     /// `body` throws. A COMMIT that the server turns into ROLLBACK (because a
     /// statement inside failed and the error was caught) throws too.
+    @discardableResult
     public func withTransaction<T>(
         _ options: PostgresTransactionOptions = .readCommitted,
         isolation: isolated (any Actor)? = #isolation,

@@ -136,6 +136,7 @@ public final class PostgresSession: PostgresQueryable {
     }
 
     /// BEGIN … COMMIT on this session's connection; ROLLBACK when `body` throws.
+    @discardableResult
     public func withTransaction<T>(
         _ options: PostgresTransactionOptions = .readCommitted,
         isolation: isolated (any Actor)? = #isolation,
@@ -174,7 +175,9 @@ public final class PostgresTransaction: PostgresQueryable {
     /// Runs fixed multi-statement SQL (no parameters) inside the transaction.
     func runScript(_ sql: String) async throws {
         try lease.checkValid()
-        guard let pinned = lease.pinned else { return }
+        guard let pinned = lease.pinned else {
+            throw PostgresError(.invalidUse, message: "transaction has no connection")
+        }
         try await lease.worker.submit { context in
             let (connection, _) = try context.connection(pinned: pinned)
             do {

@@ -17,7 +17,6 @@ public final class RedisClient: Sendable {
     public let configuration: RedisConfiguration
     private let queue: RedisWorkQueue
     private let latch: RedisThreadLatch
-    private let logger: Logger
 
     /// - Parameters:
     ///   - connections: worker threads, one connection each (at least 1).
@@ -30,14 +29,14 @@ public final class RedisClient: Sendable {
     ) {
         let count = max(1, connections)
         self.configuration = configuration
-        self.logger = logger
         let queue = RedisWorkQueue(workerCount: count)
         let latch = RedisThreadLatch(count: count)
+        let health = RedisPoolHealth()
         self.queue = queue
         self.latch = latch
         for index in 0..<count {
             let thread = Thread {
-                let slot = RedisWorkerSlot(configuration: configuration, backoff: backoff, logger: logger)
+                let slot = RedisWorkerSlot(configuration: configuration, backoff: backoff, health: health, logger: logger)
                 while let job = queue.next() {
                     job.run(slot)
                 }
@@ -65,7 +64,10 @@ public final class RedisClient: Sendable {
         await latch.wait()
     }
 
-    /// Runs `body` with a connection on a worker thread. Cancelling the task
+    /// Runs `body` with a connection on a worker thread, for pipelines or
+    /// transactions. `body` must not keep the connection and must read every
+    /// reply it asks for, leaving the connection ready for the next command.
+    /// Cancelling the task
     /// while the job is still queued throws `CancellationError`; once running it
     /// completes (bounded by `commandTimeout`).
     public func withConnection<T: Sendable>(

@@ -139,10 +139,9 @@ public final class RedisConnection {
                 defer { freeReplyObject(raw) }
                 return .reply(Self.convert(raw.assumingMemoryBound(to: redisReply.self)))
             }
-            let remaining = clock.now.duration(to: deadline)
-            if remaining <= .zero {
-                return .timedOut
-            }
+            // Poll even when the deadline has passed (timeout 0), so bytes that
+            // already arrived are never mistaken for silence.
+            let remaining = max(clock.now.duration(to: deadline), .zero)
             let ready = sundial_redis_poll_readable(sundial_redis_fd(context), wakeDescriptor, remaining.roundedUpMilliseconds)
             switch ready {
             case 2:
@@ -152,7 +151,9 @@ public final class RedisConnection {
                     throw markBroken()
                 }
             case 0:
-                continue
+                if clock.now >= deadline {
+                    return .timedOut
+                }
             default:
                 let code = sundial_redis_errno()
                 if code == EINTR { continue }

@@ -18,6 +18,8 @@ public struct CommonConfig: Sendable, Equatable {
     public var httpPort: Int
     public var logLevel: LogLevelName
     public var logFormat: LogFormat
+    /// How long a starting service waits for Postgres before giving up.
+    public var startupTimeout: Double
 
     public static let defaultDatabaseURL = "postgres://sundial@127.0.0.1:55432/sundial"
     public static let defaultRedisURL = "redis://127.0.0.1:56379/0"
@@ -30,6 +32,7 @@ public struct CommonConfig: Sendable, Equatable {
         httpPort = try env.int("SUNDIAL_HTTP_PORT", default: defaultPort, range: 0...65535)
         logLevel = try env.choice("SUNDIAL_LOG_LEVEL", default: LogLevelName.info)
         logFormat = try env.choice("SUNDIAL_LOG_FORMAT", default: LogFormat.text)
+        startupTimeout = try env.seconds("SUNDIAL_STARTUP_TIMEOUT", default: 60, range: 1...3600)
     }
 }
 

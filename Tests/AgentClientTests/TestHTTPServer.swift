@@ -54,10 +54,13 @@ final class TestHTTPServer: Sendable {
         var closeAfter = false
     }
 
+    /// Sockets are shut down and closed only under this lock, so `stop()`
+    /// never touches a descriptor number the kernel has already reused.
     private struct State {
         var requests: [Request] = []
         var connections: Set<Int32> = []
         var stopped = false
+        var listenerOpen = true
     }
 
     let port: Int
@@ -105,13 +108,14 @@ final class TestHTTPServer: Sendable {
 
     /// Stops accepting and drops every open connection.
     func stop() {
-        let connections = state.withLock { state -> Set<Int32> in
+        state.withLock { state in
             state.stopped = true
-            return state.connections
-        }
-        shutdown(listener, Int32(SHUT_RDWR))  // wakes the blocked accept()
-        for fd in connections {
-            shutdown(fd, Int32(SHUT_RDWR))
+            if state.listenerOpen {
+                shutdown(listener, Int32(SHUT_RDWR))  // wakes the blocked accept()
+            }
+            for fd in state.connections {
+                shutdown(fd, Int32(SHUT_RDWR))
+            }
         }
     }
 
@@ -144,7 +148,10 @@ final class TestHTTPServer: Sendable {
             thread.name = "test-http-conn"
             thread.start()
         }
-        close(listener)
+        state.withLock { state in
+            state.listenerOpen = false
+            close(listener)
+        }
     }
 
     private func serve(_ fd: Int32) {
@@ -154,8 +161,10 @@ final class TestHTTPServer: Sendable {
             guard let response = respond(to: request) else { break }  // /close
             guard write(response, to: fd), !response.closeAfter else { break }
         }
-        state.withLock { _ = $0.connections.remove(fd) }
-        close(fd)
+        state.withLock { state in
+            state.connections.remove(fd)
+            close(fd)
+        }
     }
 
     // MARK: Routes

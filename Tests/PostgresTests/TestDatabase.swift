@@ -37,6 +37,31 @@ enum TestDatabase {
             logger: logger)
     }
 
+    /// Fails at once (rather than after a long wait) when the server is unreachable.
+    static func requireServer() async throws {
+        let pool = try makePool(size: 1)
+        defer { Task { await pool.shutdown() } }
+        try await pool.ping()
+    }
+
+    /// Creates a uniquely named table (`definition` may say `{table}`), runs
+    /// `body` with its name, and drops it whether or not `body` throws.
+    static func withTable<T>(
+        _ prefix: String, _ definition: String, using pool: PostgresPool, _ body: (String) async throws -> T
+    ) async throws -> T {
+        let table = uniqueName(prefix)
+        // Identifiers cannot be parameters; `table` is generated, never input.
+        try await pool.execute("CREATE TABLE \(table) " + definition.replacingOccurrences(of: "{table}", with: table))
+        do {
+            let result = try await body(table)
+            try await pool.execute("DROP TABLE \(table)")
+            return result
+        } catch {
+            _ = try? await pool.execute("DROP TABLE \(table)")
+            throw error
+        }
+    }
+
     /// Runs `body` with a pool on a brand-new empty database, dropped afterwards.
     static func withFreshDatabase<T>(
         poolSize: Int = 4, _ body: (String, PostgresPool) async throws -> T
@@ -70,17 +95,22 @@ enum TestDatabase {
         }
     }
 
-    /// Terminates every backend with `applicationName` and waits until they are gone.
+    /// Terminates every backend with `applicationName` and waits until those
+    /// processes are gone (a reconnect under the same name may already be back).
     static func terminateBackends(applicationName: String, using pool: PostgresPool) async throws -> Int {
+        // Select first, terminate second: in one WHERE clause the planner may call
+        // pg_terminate_backend before filtering, on every backend of the server.
         let rows = try await pool.query(
-            "SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity WHERE application_name = $1",
-            .text(applicationName))
-        try await waitUntil("backends of \(applicationName) are gone") {
+            "SELECT pid FROM pg_stat_activity WHERE application_name = $1", .text(applicationName))
+        let pids = try rows.map { try $0.decode(Int.self, at: "pid") }
+        let pidArray = PostgresValue.text("{" + pids.map(String.init).joined(separator: ",") + "}")
+        try await pool.execute("SELECT pg_terminate_backend(pid) FROM unnest($1::int[]) AS pid", pidArray)
+        try await waitUntil("backends \(pids) of \(applicationName) are gone") {
             let left = try await pool.queryFirst(
-                "SELECT count(*) AS n FROM pg_stat_activity WHERE application_name = $1", .text(applicationName))
+                "SELECT count(*) AS n FROM pg_stat_activity WHERE pid = ANY($1::int[])", pidArray)
             return try left?.decode(Int.self, at: "n") == 0
         }
-        return rows.count
+        return pids.count
     }
 }
 
@@ -103,6 +133,8 @@ func waitUntil(
 /// Collects a listener's events so tests can wait for one with a timeout.
 actor EventRecorder {
     private(set) var events: [PostgresListener.Event] = []
+    /// True once the stream has finished.
+    private(set) var finished = false
     private var consumed = 0
 
     init(_ listener: PostgresListener) {
@@ -112,6 +144,7 @@ actor EventRecorder {
 
     private func consume(_ stream: AsyncStream<PostgresListener.Event>) async {
         for await event in stream { events.append(event) }
+        finished = true
     }
 
     /// The next event (after those already returned) that matches; earlier

@@ -1,3 +1,4 @@
+import Foundation
 import Redis
 import Testing
 
@@ -31,6 +32,31 @@ struct RedisRecoveryTests {
             try await client.ping()
         }
         await client.shutdown()
+    }
+
+    /// Writing to a socket the server has closed raises SIGPIPE, which would
+    /// kill the test process; the worker threads block it, so it is an error.
+    @Test func writesToAClosedSocketFailWithoutKillingTheProcess() async throws {
+        let server = try await RedisServerProcess.start()
+        let client = RedisClient(configuration: server.configuration(), connections: 1)
+        let admin = RedisClient(configuration: server.configuration(), connections: 1)
+        let id = try #require(try await client.command(["CLIENT", "ID"]).integer)
+        #expect(try await admin.command(["CLIENT", "KILL", "ID", String(id)]) == .integer(1))
+
+        await #expect {
+            try await client.withConnection { connection throws(RedisError) in
+                for _ in 0..<20 {  // the first write draws an RST, a later one EPIPE
+                    try connection.append([Array("PING".utf8)])
+                    try connection.flush()
+                    usleep(20_000)
+                }
+            }
+        } throws: { error in
+            (error as? RedisError)?.code == .connectionLost
+        }
+        try await client.ping()  // reconnected on the next call
+        await client.shutdown()
+        await admin.shutdown()
     }
 
     @Test func clientAuthenticatesAndSelectsTheDatabase() async throws {
