@@ -41,8 +41,7 @@ struct ZoneTable: Sendable {
         lo <= range.lowerBound && (hi == .max || range.upperBound < hi)
     }
 
-    /// Whether wall time `wall` can be resolved, including a look-back of up
-    /// to two days for the DST shadow check.
+    /// Whether wall time `wall` can be resolved to an instant with this table.
     @inline(__always)
     func coversWall(_ wall: Int64) -> Bool {
         wall - Self.margin >= lo && (hi == .max || wall + Self.margin < hi)

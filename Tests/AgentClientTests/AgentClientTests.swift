@@ -107,7 +107,7 @@ struct AgentClientTests {
         try await withAgent { server, agents in
             let start = ContinuousClock.now
             let outcome = try await agents.runTask(endpoint: server.baseURL + "/slow", request: request, timeout: .milliseconds(300))
-            #expect(ContinuousClock.now - start < .seconds(2))
+            #expect(ContinuousClock.now - start < .seconds(10))
             #expect(throws: AgentCallError(kind: .timeout, message: "agent timed out after 300ms")) { try outcome.get() }
         }
     }
@@ -145,6 +145,7 @@ struct AgentClientTests {
             call.cancel()
             let result = await call.result
             #expect(throws: CancellationError.self) { try result.get() }
+            #expect(try await eventually { server.abandonedHolds == 1 })
         }
     }
 

@@ -19,6 +19,8 @@ import Darwin
 /// - `/big?bytes=N[&length=0]`: N bytes of `x`; `length=0` sends no
 ///   Content-Length and closes the connection to end the body
 /// - `/close`: closes the connection without answering
+/// - `/hold?ms=N`: answers after N ms unless the client hangs up first, which
+///   ``abandonedHolds`` counts
 /// - `/{behaviour}/api/task` and `/{behaviour}/health`: the agent protocol,
 ///   see ``agentTask(behaviour:request:)``
 final class TestHTTPServer: Sendable {
@@ -61,6 +63,8 @@ final class TestHTTPServer: Sendable {
         var connections: Set<Int32> = []
         var stopped = false
         var listenerOpen = true
+        /// `/hold` requests whose client hung up before the hold ended.
+        var abandonedHolds = 0
     }
 
     let port: Int
@@ -104,6 +108,11 @@ final class TestHTTPServer: Sendable {
 
     var requests: [Request] {
         state.withLock { $0.requests }
+    }
+
+    /// How many `/hold` requests the client abandoned by closing the connection.
+    var abandonedHolds: Int {
+        state.withLock { $0.abandonedHolds }
     }
 
     /// Stops accepting and drops every open connection.
@@ -158,6 +167,14 @@ final class TestHTTPServer: Sendable {
         var reader = RequestReader(fd: fd)
         while let request = reader.next() {
             state.withLock { $0.requests.append(request) }
+            if request.path == "/hold" || request.path.hasPrefix("/slow/") {
+                // Waits for the client to hang up, which is how an aborted transfer looks from here.
+                let milliseconds = request.query("ms").flatMap { Int($0) } ?? 20_000
+                if waitForHangUp(fd, milliseconds: milliseconds) {
+                    state.withLock { $0.abandonedHolds += 1 }
+                    break
+                }
+            }
             guard let response = respond(to: request) else { break }  // /close
             guard write(response, to: fd), !response.closeAfter else { break }
         }
@@ -165,6 +182,15 @@ final class TestHTTPServer: Sendable {
             state.connections.remove(fd)
             close(fd)
         }
+    }
+
+    /// True when the peer closed the connection within `milliseconds`.
+    private func waitForHangUp(_ fd: Int32, milliseconds: Int) -> Bool {
+        var descriptor = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        let ready = poll(&descriptor, 1, Int32(milliseconds))
+        guard ready > 0 else { return false }
+        var byte: UInt8 = 0
+        return recv(fd, &byte, 1, Int32(MSG_PEEK)) <= 0
     }
 
     // MARK: Routes
@@ -199,6 +225,9 @@ final class TestHTTPServer: Sendable {
         if path == "/close" {
             return nil
         }
+        if path == "/hold" {
+            return Response(status: 200, body: Array("held".utf8))
+        }
         let components = path.split(separator: "/", omittingEmptySubsequences: true)
         if components.count == 3, components[1] == "api", components[2] == "task" {
             return agentTask(behaviour: String(components[0]), request: request)
@@ -226,14 +255,12 @@ final class TestHTTPServer: Sendable {
 
     /// `ok` answers like a real agent (echoing `message`), `busy` 429 with
     /// `Retry-After: 12`, `down` 503, `garbage` a 200 that is not JSON,
-    /// `missing` a 200 without `response`, `slow` waits 3 s first.
+    /// `missing` a 200 without `response`, `slow` answers like `ok` after 20 s
+    /// unless the client hangs up first (see `/hold`).
     private func agentTask(behaviour: String, request: Request) -> Response {
         let json = [("Content-Type", "application/json")]
         switch behaviour {
         case "ok", "slow":
-            if behaviour == "slow" {
-                Thread.sleep(forTimeInterval: 3)
-            }
             let sent = (try? JSONSerialization.jsonObject(with: Data(request.body))) as? [String: Any]
             let message = sent?["message"] as? String ?? "?"
             let body = """
