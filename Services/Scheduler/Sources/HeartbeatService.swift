@@ -45,7 +45,7 @@ public struct HeartbeatService: Service {
             }
         }
         // Runs in a fresh task: this one may be cancelled, and a cancelled task's Redis call is refused.
-        let redis = self.redis
-        _ = await Task { try? await redis.del(key) }.value
+        let client = redis
+        _ = await Task { try? await client.del(key) }.value
     }
 }
