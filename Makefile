@@ -27,7 +27,7 @@ run: provision
 	@bash scripts/run.sh
 
 test: provision-test
-	@source .sundial/test-env && $(SWIFT) test $(SWIFT_TEST_FLAGS)
+	@source .sundial/test-env && $(SWIFT) test --no-parallel $(SWIFT_TEST_FLAGS)
 
 stop:
 	@bash scripts/stop.sh

@@ -39,6 +39,7 @@ let package = Package(
 
         // MARK: Pure modules
         .target(name: "Cron", path: "Shared/Cron", swiftSettings: swiftSettings),
+        .target(name: "Domain", path: "Shared/Domain", swiftSettings: swiftSettings),
 
         // MARK: Adapters
         .target(
@@ -46,7 +47,7 @@ let package = Package(
             path: "Shared/Postgres", resources: [.copy("Migrations")], swiftSettings: swiftSettings
         ),
         .target(name: "Redis", dependencies: ["CHiredis", log], path: "Shared/Redis", swiftSettings: swiftSettings),
-        .target(name: "AgentClient", dependencies: ["CCurl", log], path: "Shared/AgentClient", swiftSettings: swiftSettings),
+        .target(name: "AgentClient", dependencies: ["CCurl", "Domain", log], path: "Shared/AgentClient", swiftSettings: swiftSettings),
 
         // MARK: Service support (configuration, logging, metrics, health endpoints)
         .target(name: "SundialConfig", path: "Shared/SundialConfig", swiftSettings: swiftSettings),
@@ -64,14 +65,20 @@ let package = Package(
 
         // MARK: Services
         .target(
+            name: "APISupport",
+            dependencies: ["Domain", hummingbird, httpTypes, log],
+            path: "Services/API/Support", swiftSettings: swiftSettings
+        ),
+        .target(name: "SchedulerCore", dependencies: ["Cron", "Domain"], path: "Services/Scheduler/Core", swiftSettings: swiftSettings),
+        .target(
             name: "SundialAPI",
-            dependencies: ["Cron", "Postgres", "Redis", "ServiceRuntime", "SundialConfig", "Observability", hummingbird, httpTypes, lifecycle, log, metrics],
+            dependencies: ["Cron", "Domain", "APISupport", "Postgres", "Redis", "ServiceRuntime", "SundialConfig", "Observability", hummingbird, httpTypes, lifecycle, log, metrics],
             path: "Services/API/Sources", swiftSettings: swiftSettings
         ),
         .executableTarget(name: "sundial-api", dependencies: ["SundialAPI", "SundialConfig"], path: "Services/API/Main", swiftSettings: swiftSettings),
         .target(
             name: "SundialScheduler",
-            dependencies: ["Cron", "Postgres", "Redis", "AgentClient", "ServiceRuntime", "SundialConfig", "Observability", hummingbird, lifecycle, log, metrics],
+            dependencies: ["Cron", "Domain", "SchedulerCore", "Postgres", "Redis", "AgentClient", "ServiceRuntime", "SundialConfig", "Observability", hummingbird, lifecycle, log, metrics],
             path: "Services/Scheduler/Sources", swiftSettings: swiftSettings
         ),
         .executableTarget(name: "sundial-scheduler", dependencies: ["SundialScheduler", "SundialConfig"], path: "Services/Scheduler/Main", swiftSettings: swiftSettings),
@@ -89,7 +96,8 @@ let package = Package(
         .testTarget(name: "CronTests", dependencies: ["Cron"], path: "Tests/CronTests", swiftSettings: swiftSettings),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres"], path: "Tests/PostgresTests", swiftSettings: swiftSettings),
         .testTarget(name: "RedisTests", dependencies: ["Redis"], path: "Tests/RedisTests", swiftSettings: swiftSettings),
-        .testTarget(name: "AgentClientTests", dependencies: ["AgentClient"], path: "Tests/AgentClientTests", swiftSettings: swiftSettings),
+        .testTarget(name: "AgentClientTests", dependencies: ["AgentClient", "Domain"], path: "Tests/AgentClientTests", swiftSettings: swiftSettings),
+        .testTarget(name: "SchedulerCoreTests", dependencies: ["SchedulerCore", "Cron", "Domain"], path: "Tests/SchedulerCoreTests", swiftSettings: swiftSettings),
         .testTarget(name: "ConfigTests", dependencies: ["SundialConfig"], path: "Tests/ConfigTests", swiftSettings: swiftSettings),
         .testTarget(
             name: "ServiceTests",

@@ -1,4 +1,4 @@
-import Foundation
+internal import Foundation
 import Logging
 
 /// The result of one agent call that got as far as an answer to classify.
@@ -78,7 +78,7 @@ public struct AgentClient: AgentTransport {
 
     /// Whether `GET {endpoint}/health` answers 2xx within `timeout`.
     /// Every failure, cancellation included, reads as not healthy.
-    public func health(endpoint: String, timeout: Duration = .seconds(5)) async -> Bool {
+    public func health(endpoint: String, timeout: Duration) async -> Bool {
         let request = HTTPRequest(method: "GET", url: Self.url(endpoint, path: "/health"), timeout: timeout, connectTimeout: timeout)
         guard let response = try? await http.execute(request) else { return false }
         return (200..<300).contains(response.status)

@@ -1,3 +1,5 @@
+public import Domain
+
 /// The body of `POST {agent}/api/task`.
 public struct AgentTaskRequest: Sendable, Hashable, Encodable {
     public var message: String

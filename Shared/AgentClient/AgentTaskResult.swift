@@ -1,3 +1,5 @@
+public import Domain
+
 /// What an agent answers to `POST /api/task` with a 2xx status.
 ///
 /// Only `response` is required. The other fields are optional, and a

@@ -6,3 +6,10 @@ public protocol AgentTransport: Sendable {
     /// Whether the agent at `endpoint` reports itself ready.
     func health(endpoint: String, timeout: Duration) async -> Bool
 }
+
+extension AgentTransport {
+    /// ``health(endpoint:timeout:)`` with a 5-second limit.
+    public func health(endpoint: String) async -> Bool {
+        await health(endpoint: endpoint, timeout: .seconds(5))
+    }
+}

@@ -1,5 +1,5 @@
-import CCurl
-import Foundation
+internal import CCurl
+internal import Foundation
 import Logging
 import Synchronization
 

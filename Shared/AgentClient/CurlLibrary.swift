@@ -1,4 +1,4 @@
-import CCurl
+internal import CCurl
 
 /// Process-wide libcurl state.
 enum CurlLibrary {

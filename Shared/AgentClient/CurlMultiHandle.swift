@@ -1,4 +1,4 @@
-import CCurl
+internal import CCurl
 
 /// Owns the `CURLM *` that drives every transfer of one ``CurlHTTPClient``.
 ///

@@ -1,4 +1,4 @@
-import CCurl
+internal import CCurl
 
 /// One request in flight: its libcurl easy handle and everything libcurl
 /// points into while it runs (header list, request body, error buffer), plus

@@ -1,3 +1,4 @@
+import Domain
 import AgentClient
 import Foundation
 import Testing

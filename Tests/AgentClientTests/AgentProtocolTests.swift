@@ -1,3 +1,4 @@
+import Domain
 @testable import AgentClient
 import Foundation
 import Testing

@@ -1,5 +1,6 @@
 import Cron
 import Foundation
+import APISupport
 import Hummingbird
 
 /// `GET /api/cron/preview?expression=&timezone=&after=&count=` — public (no auth):

@@ -30,20 +30,43 @@ public struct APIError: Error, HTTPResponseError, Sendable {
 }
 
 /// JSON encoding helpers shared by the routes.
-enum JSONText {
-    static func quote(_ text: String) -> String {
+public enum JSONText {
+    public static func quote(_ text: String) -> String {
         let data = (try? JSONEncoder().encode(text)) ?? Data("\"\"".utf8)
         return String(decoding: data, as: UTF8.self)
     }
 
-    static let encoder: JSONEncoder = {
+    public static let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.withoutEscapingSlashes]
         return encoder
     }()
 
-    static func response(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
+    public static func response(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
         let data = try encoder.encode(value)
         return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+}
+
+extension APIError {
+    public static func unauthorized(_ detail: String = "Not authenticated") -> APIError {
+        APIError(.unauthorized, detail, code: "unauthorized", headers: [.wwwAuthenticate: "Bearer"])
+    }
+
+    public static func forbidden(_ detail: String) -> APIError {
+        APIError(.forbidden, detail, code: "forbidden")
+    }
+
+    public static func notFound(_ detail: String) -> APIError {
+        APIError(.notFound, detail, code: "not_found")
+    }
+
+    public static func conflict(_ detail: String, code: String = "conflict") -> APIError {
+        APIError(.conflict, detail, code: code)
+    }
+
+    /// A malformed or missing body field (422), naming the field.
+    public static func unprocessable(_ detail: String, code: String = "invalid_body") -> APIError {
+        APIError(.unprocessableContent, detail, code: code)
     }
 }

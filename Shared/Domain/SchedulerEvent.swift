@@ -1,0 +1,22 @@
+/// Event types on Redis `scheduler:events`, in the `events` table and on `/ws/events`.
+public enum SchedulerEventType: String, Sendable, Codable, CaseIterable, Hashable {
+    case executionStarted = "schedule_execution_started"
+    case executionCompleted = "schedule_execution_completed"
+    case executionSkipped = "schedule_execution_skipped"
+    case scheduleCompleted = "schedule_completed"
+    case schedulePaused = "schedule_paused"
+}
+
+/// Redis channel the scheduler publishes events on.
+public enum SchedulerChannels {
+    public static let events = "scheduler:events"
+    /// Postgres NOTIFY channel fired by the schedules trigger.
+    public static let schedulesChanged = "schedules_changed"
+}
+
+/// Redis keys shared by the services.
+public enum RedisKeys {
+    public static func occurrenceLock(scheduleID: String) -> String { "sundial:lock:schedule:\(scheduleID)" }
+    public static func schedulerHeartbeat(workerID: String) -> String { "sundial:scheduler:\(workerID)" }
+    public static let schedulerHeartbeatPattern = "sundial:scheduler:*"
+}
