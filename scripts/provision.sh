@@ -70,9 +70,12 @@ psql_admin() { "$PG_BIN/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -d postgres
 for i in $(seq 1 50); do psql_admin -c 'select 1' >/dev/null 2>&1 && break; sleep 0.2; done
 psql_admin -c 'select 1' >/dev/null || die "PostgreSQL on port $PG_PORT does not answer"
 [ "$(psql_admin -c "select count(*) from pg_roles where rolname='sundial'")" = 1 ] || psql_admin -c "create role sundial login superuser"
-for db in sundial sundial_test; do
-  [ "$(psql_admin -c "select count(*) from pg_database where datname='$db'")" = 1 ] || psql_admin -c "create database $db owner sundial"
-done
+[ "$(psql_admin -c "select count(*) from pg_database where datname='sundial'")" = 1 ] || psql_admin -c "create database sundial owner sundial"
+if [ "$MODE" = test ]; then
+  # Every test run starts from an empty database (migrations applied by the tests themselves).
+  psql_admin -c "drop database if exists sundial_test with (force)"
+  psql_admin -c "create database sundial_test owner sundial"
+fi
 
 # --- 2b. Redis -------------------------------------------------------------------
 start_redis() { # port dir

@@ -55,13 +55,17 @@ public struct ServiceResources: Sendable {
         let redis = self.redis
         return [
             ReadinessCheck(name: "postgres") { try await pool.ping() },
-            ReadinessCheck(name: "redis") { try await redis.ping() },
+            ReadinessCheck(name: "redis") {
+                // A pooled connection that died while idle fails once and reconnects on the next
+                // call; one retry keeps a stale connection from reporting a healthy Redis as down.
+                do { try await redis.ping() } catch { try await redis.ping() }
+            },
         ]
     }
 
     /// A service that closes the pool and client after everything started before it has stopped.
-    public var closer: some Service {
-        ResourceCloser(resources: self)
+    public func closer(logger: Logger) -> some Service {
+        ResourceCloser(resources: self, logger: logger)
     }
 
     public func close() async {
@@ -74,9 +78,12 @@ public struct ServiceResources: Sendable {
 /// service group so it is shut down last (ServiceGroup stops services in reverse order).
 struct ResourceCloser: Service {
     let resources: ServiceResources
+    let logger: Logger
 
     func run() async throws {
         try? await gracefulShutdown()
+        logger.info("shutting down: closing Postgres and Redis connections")
         await resources.close()
+        logger.info("stopped")
     }
 }

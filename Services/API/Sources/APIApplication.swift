@@ -18,7 +18,7 @@ public func buildAPIApplication(config: APIConfig, resources: ServiceResources, 
     return Application(
         router: router,
         configuration: .init(address: .hostname(config.common.httpHost, port: config.common.httpPort), serverName: "sundial-api"),
-        services: [resources.closer],
+        services: [resources.closer(logger: logger)],
         logger: logger
     )
 }

@@ -30,7 +30,7 @@ public func buildSchedulerApplication(config: SchedulerConfig, resources: Servic
     return Application(
         router: router,
         configuration: .init(address: .hostname(config.common.httpHost, port: config.common.httpPort), serverName: "sundial-scheduler"),
-        services: [resources.closer, heartbeat],
+        services: [resources.closer(logger: logger), heartbeat],
         logger: logger
     )
 }

@@ -1,0 +1,114 @@
+import Dispatch
+import Foundation
+import Synchronization
+
+/// A few dedicated OS threads for CPU-heavy work (password hashing: tens of
+/// milliseconds each) so it never occupies Swift's cooperative threads. On a
+/// 2-core machine one hash on the cooperative pool would stall every request.
+///
+/// Jobs run in FIFO order. At most `maxQueued` jobs may wait; beyond that `run`
+/// throws `AuthError.busy` at once instead of building an unbounded backlog
+/// (a flood of logins must not queue minutes of work). Threads start on first
+/// use and live until `shutdown()`.
+public final class BlockingWorkPool: Sendable {
+    /// The process-wide pool used by default: one thread per core, at most 4.
+    public static let shared = BlockingWorkPool(
+        label: "sundial.auth.work", threads: min(max(ProcessInfo.processInfo.activeProcessorCount, 1), 4))
+
+    public let label: String
+    public let threadCount: Int
+    public let maxQueued: Int
+
+    private typealias Job = @Sendable () -> Void
+
+    private struct State {
+        var queue: [Job] = []
+        var head = 0
+        var started = false
+        var stopped = false
+        var pending: Int { queue.count - head }
+    }
+
+    private let state = Mutex(State())
+    /// Counts queued jobs (plus one wake-up per thread at shutdown).
+    private let available = DispatchSemaphore(value: 0)
+    /// Signalled by each thread as it exits.
+    private let exited = DispatchSemaphore(value: 0)
+
+    public init(label: String, threads: Int, maxQueued: Int = 256) {
+        self.label = label
+        self.threadCount = max(1, threads)
+        self.maxQueued = max(1, maxQueued)
+    }
+
+    /// Runs `work` on one of the pool's threads and returns its result.
+    public func run<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+            let job: Job = { continuation.resume(with: Result { try work() }) }
+            enum Admission { case queued(startThreads: Bool), full, stopped }
+            let admission: Admission = state.withLock { state in
+                if state.stopped { return .stopped }
+                if state.pending >= maxQueued { return .full }
+                state.queue.append(job)
+                let start = !state.started
+                state.started = true
+                return .queued(startThreads: start)
+            }
+            switch admission {
+            case .stopped:
+                continuation.resume(throwing: AuthError(.unavailable, "the \(label) thread pool is shut down"))
+            case .full:
+                continuation.resume(throwing: AuthError(.busy, "too many requests are waiting for \(label)"))
+            case .queued(let startThreads):
+                if startThreads { self.startThreads() }
+                available.signal()
+            }
+        }
+    }
+
+    /// Lets queued jobs finish, then ends the threads. Later `run` calls throw.
+    public func shutdown() {
+        let wasStarted: Bool = state.withLock { state in
+            let alreadyStopped = state.stopped
+            state.stopped = true
+            return state.started && !alreadyStopped
+        }
+        guard wasStarted else { return }
+        for _ in 0..<threadCount { available.signal() }
+        for _ in 0..<threadCount { exited.wait() }
+    }
+
+    private func startThreads() {
+        for index in 0..<threadCount {
+            let thread = Thread { [self] in self.workLoop() }
+            thread.name = "\(label)-\(index)"
+            thread.start()
+        }
+    }
+
+    private func workLoop() {
+        while true {
+            available.wait()
+            let job: Job? = state.withLock { state in
+                guard state.head < state.queue.count else { return nil }
+                let job = state.queue[state.head]
+                state.head += 1
+                // Compact now and then so the array does not grow forever.
+                if state.head >= 64, state.head * 2 >= state.queue.count {
+                    state.queue.removeFirst(state.head)
+                    state.head = 0
+                }
+                return job
+            }
+            if let job {
+                job()
+                continue
+            }
+            // A wake-up without a job is a shutdown signal (queued jobs were taken first).
+            if state.withLock({ $0.stopped }) {
+                exited.signal()
+                return
+            }
+        }
+    }
+}
