@@ -28,6 +28,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
     ],
     targets: [
         // MARK: C libraries (Debian: libpq-dev, libhiredis-dev, libcurl4-openssl-dev)
@@ -39,7 +40,7 @@ let package = Package(
 
         // MARK: Pure modules
         .target(name: "Cron", path: "Shared/Cron", swiftSettings: swiftSettings),
-        .target(name: "Domain", path: "Shared/Domain", swiftSettings: swiftSettings),
+        .target(name: "Domain", dependencies: ["Cron"], path: "Shared/Domain", swiftSettings: swiftSettings),
 
         // MARK: Adapters
         .target(
@@ -69,10 +70,19 @@ let package = Package(
             dependencies: ["Domain", hummingbird, httpTypes, log],
             path: "Services/API/Support", swiftSettings: swiftSettings
         ),
+        .target(
+            name: "APIAuth",
+            dependencies: [
+                "APISupport", "Domain", "Postgres", hummingbird, httpTypes, log,
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
+            ],
+            path: "Services/API/Auth", swiftSettings: swiftSettings
+        ),
         .target(name: "SchedulerCore", dependencies: ["Cron", "Domain"], path: "Services/Scheduler/Core", swiftSettings: swiftSettings),
         .target(
             name: "SundialAPI",
-            dependencies: ["Cron", "Domain", "APISupport", "Postgres", "Redis", "ServiceRuntime", "SundialConfig", "Observability", hummingbird, httpTypes, lifecycle, log, metrics],
+            dependencies: ["Cron", "Domain", "APISupport", "APIAuth", "Postgres", "Redis", "ServiceRuntime", "SundialConfig", "Observability", hummingbird, httpTypes, lifecycle, log, metrics],
             path: "Services/API/Sources", swiftSettings: swiftSettings
         ),
         .executableTarget(name: "sundial-api", dependencies: ["SundialAPI", "SundialConfig"], path: "Services/API/Main", swiftSettings: swiftSettings),
@@ -98,6 +108,11 @@ let package = Package(
         .testTarget(name: "RedisTests", dependencies: ["Redis"], path: "Tests/RedisTests", swiftSettings: swiftSettings),
         .testTarget(name: "AgentClientTests", dependencies: ["AgentClient", "Domain"], path: "Tests/AgentClientTests", swiftSettings: swiftSettings),
         .testTarget(name: "SchedulerCoreTests", dependencies: ["SchedulerCore", "Cron", "Domain"], path: "Tests/SchedulerCoreTests", swiftSettings: swiftSettings),
+        .testTarget(
+            name: "APIAuthTests",
+            dependencies: ["APIAuth", "APISupport", "Domain", "Postgres", hummingbirdTesting, .product(name: "Crypto", package: "swift-crypto")],
+            path: "Tests/APIAuthTests", swiftSettings: swiftSettings
+        ),
         .testTarget(name: "ConfigTests", dependencies: ["SundialConfig"], path: "Tests/ConfigTests", swiftSettings: swiftSettings),
         .testTarget(
             name: "ServiceTests",

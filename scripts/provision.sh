@@ -66,7 +66,7 @@ if ! as_pg "$PG_BIN/pg_ctl" -D "$PGDATA" status >/dev/null 2>&1; then
     -o "-c listen_addresses=127.0.0.1 -c port=$PG_PORT -c unix_socket_directories=$PGSOCK -c fsync=$FSYNC -c synchronous_commit=off -c max_connections=300" \
     start >/dev/null || { tail -20 "$STATE/pg/postgres.log" >&2; die "PostgreSQL did not start"; }
 fi
-psql_admin() { "$PG_BIN/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -d postgres -v ON_ERROR_STOP=1 -qAt "$@"; }
+psql_admin() { PGOPTIONS='-c client_min_messages=warning' "$PG_BIN/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -d postgres -v ON_ERROR_STOP=1 -qAt "$@"; }
 for i in $(seq 1 50); do psql_admin -c 'select 1' >/dev/null 2>&1 && break; sleep 0.2; done
 psql_admin -c 'select 1' >/dev/null || die "PostgreSQL on port $PG_PORT does not answer"
 [ "$(psql_admin -c "select count(*) from pg_roles where rolname='sundial'")" = 1 ] || psql_admin -c "create role sundial login superuser"

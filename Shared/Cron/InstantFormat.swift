@@ -38,6 +38,19 @@ public enum InstantFormat {
         }
     }
 
+    /// `2024-03-10T07:30:00.123Z`: like `string(_:)` with milliseconds (rounded down), always
+    /// 24 characters for years 0000...9999, so such timestamps sort as text.
+    public static func stringWithMilliseconds(_ date: Date) -> String {
+        let interval = date.timeIntervalSince1970
+        guard interval.isFinite, abs(interval) < 1e15 else { return "invalid-date" }
+        let millis = Int64((interval * 1000).rounded(.down))
+        let remainder = Int(millis - CivilTime.floorDiv(millis, 1000) * 1000)
+        var text = string(Date(timeIntervalSince1970: Double(CivilTime.floorDiv(millis, 1000))))
+        text.removeLast()
+        let digits = String(remainder)
+        return text + "." + String(repeating: "0", count: 3 - digits.count) + digits + "Z"
+    }
+
     /// Parses `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)` (RFC 3339; `t`, `z`
     /// and a space separator accepted). Nil when malformed or out of range.
     public static func parse(_ text: String) -> Date? {

@@ -1,3 +1,4 @@
+import Cron
 import Foundation
 
 /// A schedule as stored and as the API shows it (JSON keys are the snake_case names).
@@ -79,6 +80,84 @@ public struct Schedule: Sendable, Equatable, Encodable {
         case updatedAt = "updated_at"
     }
 
+    public init(
+        id: String,
+        agentName: String,
+        owner: String,
+        name: String,
+        trigger: TriggerKind,
+        cronExpression: String?,
+        runAt: Date?,
+        intervalSeconds: Int?,
+        startAt: Date?,
+        timezone: String,
+        message: String,
+        context: [String: JSONValue],
+        enabled: Bool,
+        description: String?,
+        timeoutSeconds: Int,
+        allowedTools: [String]?,
+        model: String?,
+        maxRetries: Int,
+        retryDelaySeconds: Int,
+        catchup: CatchupPolicy,
+        overlap: OverlapPolicy,
+        misfireGraceSeconds: Int,
+        notify: NotifyPolicy,
+        notifyWebhookURL: String?,
+        destination: JSONValue?,
+        sessionKey: String?,
+        maxRuns: Int?,
+        endAt: Date?,
+        maxConsecutiveFailures: Int,
+        pausedReason: String?,
+        consecutiveFailures: Int,
+        runCount: Int,
+        lastRunAt: Date?,
+        nextRunAt: Date?,
+        createdAt: Date,
+        updatedAt: Date,
+        revision: Int64
+    ) {
+        self.id = id
+        self.agentName = agentName
+        self.owner = owner
+        self.name = name
+        self.trigger = trigger
+        self.cronExpression = cronExpression
+        self.runAt = runAt
+        self.intervalSeconds = intervalSeconds
+        self.startAt = startAt
+        self.timezone = timezone
+        self.message = message
+        self.context = context
+        self.enabled = enabled
+        self.description = description
+        self.timeoutSeconds = timeoutSeconds
+        self.allowedTools = allowedTools
+        self.model = model
+        self.maxRetries = maxRetries
+        self.retryDelaySeconds = retryDelaySeconds
+        self.catchup = catchup
+        self.overlap = overlap
+        self.misfireGraceSeconds = misfireGraceSeconds
+        self.notify = notify
+        self.notifyWebhookURL = notifyWebhookURL
+        self.destination = destination
+        self.sessionKey = sessionKey
+        self.maxRuns = maxRuns
+        self.endAt = endAt
+        self.maxConsecutiveFailures = maxConsecutiveFailures
+        self.pausedReason = pausedReason
+        self.consecutiveFailures = consecutiveFailures
+        self.runCount = runCount
+        self.lastRunAt = lastRunAt
+        self.nextRunAt = nextRunAt
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+        self.revision = revision
+    }
+
     /// `pending` / `recurring` / `completed` / `paused`, derived from the stored fields.
     public var status: Status {
         if enabled { return trigger == .once ? .pending : .recurring }
@@ -90,7 +169,8 @@ public struct Schedule: Sendable, Equatable, Encodable {
         return .paused
     }
 
-    /// Every key is written, `null` included, so clients see the full shape.
+    /// Every key is written, `null` included, so clients see the full shape. Fire times are
+    /// whole seconds (`2024-03-10T07:30:00Z`); record times carry milliseconds.
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(id, forKey: .id)
@@ -99,9 +179,9 @@ public struct Schedule: Sendable, Equatable, Encodable {
         try c.encode(name, forKey: .name)
         try c.encode(trigger, forKey: .trigger)
         try c.encode(cronExpression, forKey: .cronExpression)
-        try c.encode(runAt, forKey: .runAt)
+        try c.encode(runAt.map(InstantFormat.string), forKey: .runAt)
         try c.encode(intervalSeconds, forKey: .intervalSeconds)
-        try c.encode(startAt, forKey: .startAt)
+        try c.encode(startAt.map(InstantFormat.string), forKey: .startAt)
         try c.encode(timezone, forKey: .timezone)
         try c.encode(message, forKey: .message)
         try c.encode(context, forKey: .context)
@@ -120,15 +200,15 @@ public struct Schedule: Sendable, Equatable, Encodable {
         try c.encode(destination, forKey: .destination)
         try c.encode(sessionKey, forKey: .sessionKey)
         try c.encode(maxRuns, forKey: .maxRuns)
-        try c.encode(endAt, forKey: .endAt)
+        try c.encode(endAt.map(InstantFormat.string), forKey: .endAt)
         try c.encode(maxConsecutiveFailures, forKey: .maxConsecutiveFailures)
         try c.encode(pausedReason, forKey: .pausedReason)
         try c.encode(consecutiveFailures, forKey: .consecutiveFailures)
         try c.encode(runCount, forKey: .runCount)
-        try c.encode(lastRunAt, forKey: .lastRunAt)
-        try c.encode(nextRunAt, forKey: .nextRunAt)
-        try c.encode(createdAt, forKey: .createdAt)
-        try c.encode(updatedAt, forKey: .updatedAt)
+        try c.encode(lastRunAt.map(InstantFormat.string), forKey: .lastRunAt)
+        try c.encode(nextRunAt.map(InstantFormat.string), forKey: .nextRunAt)
+        try c.encode(InstantFormat.stringWithMilliseconds(createdAt), forKey: .createdAt)
+        try c.encode(InstantFormat.stringWithMilliseconds(updatedAt), forKey: .updatedAt)
         try c.encode(revision, forKey: .revision)
         try c.encode(status, forKey: .status)
     }

@@ -5,6 +5,7 @@ import Logging
 import ServiceRuntime
 import SundialConfig
 import Testing
+import APIAuth
 @testable import SundialAPI
 @testable import SundialScheduler
 
@@ -14,7 +15,8 @@ struct OperationalEndpointTests {
     func apiEndpoints() async throws {
         let config = try APIConfig(environment: TestEnvironment.environment())
         let resources = try await ServiceResources.open(common: config.common, applicationName: "sundial-test", logger: TestEnvironment.logger)
-        let app = buildAPIApplication(config: config, resources: resources, logger: TestEnvironment.logger)
+        let auth = try makeAuthService(config: config, resources: resources, logger: TestEnvironment.logger, passwordCost: .testing)
+        let app = buildAPIApplication(config: config, resources: resources, auth: auth, logger: TestEnvironment.logger)
         try await app.test(.router) { client in
             try await client.execute(uri: "/health", method: .get) { response in
                 #expect(response.status == .ok)
@@ -49,7 +51,8 @@ struct OperationalEndpointTests {
             redisURL: TestEnvironment.replacingPort(of: redisURL, with: redisProxy.port)
         ))
         let resources = try await ServiceResources.open(common: config.common, applicationName: "sundial-test", logger: TestEnvironment.logger)
-        let app = buildAPIApplication(config: config, resources: resources, logger: TestEnvironment.logger)
+        let auth = try makeAuthService(config: config, resources: resources, logger: TestEnvironment.logger, passwordCost: .testing)
+        let app = buildAPIApplication(config: config, resources: resources, auth: auth, logger: TestEnvironment.logger)
         try await app.test(.router) { client in
             #expect(try await readyStatus(client).status == .ok)
 

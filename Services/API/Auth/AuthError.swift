@@ -44,7 +44,8 @@ public struct AuthError: Error, Sendable, Equatable, CustomStringConvertible {
         case .usernameTaken: .conflict(message, code: "username_taken")
         case .invalidField: .unprocessable(message, code: "invalid_field")
         case .busy: APIError(.serviceUnavailable, message, code: "busy", headers: [.retryAfter: "1"])
-        case .unavailable: APIError(.serviceUnavailable, message, code: "service_unavailable", headers: [.retryAfter: "5"])
+        case .unavailable:
+            APIError(.serviceUnavailable, message, code: "service_unavailable", headers: [.retryAfter: "5"])
         case .invalidConfiguration: APIError(.internalServerError, "Internal server error", code: "internal_error")
         }
     }

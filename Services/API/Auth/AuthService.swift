@@ -70,7 +70,7 @@ public final class AuthService: Sendable {
         do {
             try UserRules.validateUsername(username)
             if let password { try UserRules.validatePassword(password) }
-        } catch let error as AuthError {
+        } catch {
             throw AuthError(.invalidConfiguration, "admin account: \(error.message)")
         }
 
@@ -138,7 +138,8 @@ public final class AuthService: Sendable {
         let claims = AccessTokenClaims(
             sub: user.id.uuidString.lowercased(), username: user.username, role: user.role.rawValue, iat: issuedAt,
             exp: issuedAt + configuration.tokenLifetimeSeconds)
-        return AccessToken(token: try signer.sign(claims), expiresIn: configuration.tokenLifetimeSeconds, claims: claims)
+        return AccessToken(
+            token: try signer.sign(claims), expiresIn: configuration.tokenLifetimeSeconds, claims: claims)
     }
 
     private func dummyPasswordHash() async throws -> String {

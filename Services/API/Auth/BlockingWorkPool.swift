@@ -11,9 +11,12 @@ import Synchronization
 /// (a flood of logins must not queue minutes of work). Threads start on first
 /// use and live until `shutdown()`.
 public final class BlockingWorkPool: Sendable {
-    /// The process-wide pool used by default: one thread per core, at most 4.
+    /// The process-wide pool used by default: one thread per core but one (so a
+    /// login flood leaves a core for everything else), at most 4, and at most 32
+    /// jobs waiting (a few seconds of hashing) before callers get `busy` (503).
     public static let shared = BlockingWorkPool(
-        label: "sundial.auth.work", threads: min(max(ProcessInfo.processInfo.activeProcessorCount, 1), 4))
+        label: "sundial.auth.work", threads: min(max(ProcessInfo.processInfo.activeProcessorCount - 1, 1), 4),
+        maxQueued: 32)
 
     public let label: String
     public let threadCount: Int
@@ -27,6 +30,12 @@ public final class BlockingWorkPool: Sendable {
         var started = false
         var stopped = false
         var pending: Int { queue.count - head }
+    }
+
+    private enum Admission {
+        case queued(startThreads: Bool)
+        case full
+        case stopped
     }
 
     private let state = Mutex(State())
@@ -45,7 +54,6 @@ public final class BlockingWorkPool: Sendable {
     public func run<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
             let job: Job = { continuation.resume(with: Result { try work() }) }
-            enum Admission { case queued(startThreads: Bool), full, stopped }
             let admission: Admission = state.withLock { state in
                 if state.stopped { return .stopped }
                 if state.pending >= maxQueued { return .full }
@@ -66,6 +74,9 @@ public final class BlockingWorkPool: Sendable {
         }
     }
 
+    /// Jobs waiting for a thread.
+    var pendingCount: Int { state.withLock { $0.pending } }
+
     /// Lets queued jobs finish, then ends the threads. Later `run` calls throw.
     public func shutdown() {
         let wasStarted: Bool = state.withLock { state in
@@ -80,9 +91,12 @@ public final class BlockingWorkPool: Sendable {
 
     private func startThreads() {
         for index in 0..<threadCount {
-            let thread = Thread { [self] in self.workLoop() }
-            thread.name = "\(label)-\(index)"
-            thread.start()
+            let name = "\(label)-\(index)"
+            // Named from inside: on Linux a name set before `start()` does not stick.
+            Thread { [self] in
+                Thread.current.name = name
+                self.workLoop()
+            }.start()
         }
     }
 

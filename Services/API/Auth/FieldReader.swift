@@ -133,13 +133,12 @@ extension FieldType where Value == FieldReader {
     }
 }
 
-extension FieldType {
+extension FieldType where Value: RawRepresentable & CaseIterable & Sendable, Value.RawValue == String {
     /// One of an enumeration's raw values (`role: expected one of "admin", "user"`).
-    public static func oneOf<E: RawRepresentable & CaseIterable & Sendable>(_ type: E.Type) -> FieldType<E>
-    where E.RawValue == String, Value == E {
-        let names = E.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", ")
+    public static func oneOf(_ type: Value.Type = Value.self) -> FieldType<Value> {
+        let names = Value.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", ")
         return FieldType(expected: "one of \(names)") { value, path in
-            guard case .string(let text) = value, let member = E(rawValue: text) else {
+            guard case .string(let text) = value, let member = Value(rawValue: text) else {
                 throw FieldReader.invalid(path, "expected one of \(names)")
             }
             return member

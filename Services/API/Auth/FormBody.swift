@@ -28,7 +28,8 @@ public enum FormBody {
             if byte == UInt8(ascii: "+") {
                 bytes.append(UInt8(ascii: " "))
             } else if byte == UInt8(ascii: "%") {
-                guard component.endIndex - index >= 3, let high = hexValue(component[index + 1]), let low = hexValue(component[index + 2])
+                guard component.endIndex - index >= 3, let high = hexValue(component[index + 1]),
+                    let low = hexValue(component[index + 2])
                 else { throw malformed }
                 bytes.append(high << 4 | low)
                 index += 2

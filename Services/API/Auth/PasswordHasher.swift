@@ -1,6 +1,6 @@
 import Crypto
 import Foundation
-import _CryptoExtras
+import CryptoExtras
 
 /// Salted, memory-hard password hashes (scrypt, from swift-crypto's extras) in a
 /// self-describing text form:
@@ -26,7 +26,8 @@ public struct PasswordHasher: Sendable {
             self.p = p
         }
 
-        /// OWASP's scrypt option N=2^15, r=8, p=3: 32 MiB and roughly 100 ms per hash.
+        /// One of OWASP's scrypt settings, N=2^15, r=8, p=3: 32 MiB and about 135 ms
+        /// per hash (release build, one core of the 2-core development machine).
         public static let production = Cost(n: 1 << 15, r: 8, p: 3)
         /// For tests only: fast, and far too weak for real passwords.
         public static let testing = Cost(n: 1 << 10, r: 8, p: 1)

@@ -42,6 +42,12 @@ public enum JSONBody {
         let contentType = request.headers[.contentType]
         let mediaType = contentType.map(Self.mediaType)
         let charsetOK = contentType.map(Self.isUTF8Charset) ?? true
+        // A declared non-empty body of the wrong type is refused without reading it.
+        if let declared = request.headers[.contentLength].flatMap({ Int($0) }), declared > 0,
+            !(accepts(mediaType) && charsetOK)
+        {
+            throw unsupported(contentType)
+        }
         let buffer: ByteBuffer
         do {
             buffer = try await request.body.collect(upTo: limit)
@@ -65,14 +71,12 @@ public enum JSONBody {
         return FieldReader(members)
     }
 
-    /// Parses any JSON document (422 `malformed_json` naming the problem).
+    /// Parses any JSON document strictly (422 `malformed_json` naming the problem and where).
     public static func parse(_ bytes: [UInt8]) throws -> JSONValue {
         do {
-            return try JSONDecoder().decode(JSONValue.self, from: Data(bytes))
-        } catch let error as DecodingError {
-            throw APIError.unprocessable("Malformed JSON body: \(describe(error))", code: "malformed_json")
+            return try JSONParser.parse(bytes)
         } catch {
-            throw APIError.unprocessable("Malformed JSON body", code: "malformed_json")
+            throw APIError.unprocessable("Malformed JSON body: \(error)", code: "malformed_json")
         }
     }
 
@@ -111,19 +115,8 @@ public enum JSONBody {
 
     static func unsupported(_ contentType: String?) -> APIError {
         APIError(
-            .unsupportedMediaType, "Unsupported content type \(JSONText.quote(contentType ?? "")); expected application/json",
+            .unsupportedMediaType,
+            "Unsupported content type \(JSONText.quote(contentType ?? "")); expected application/json",
             code: "unsupported_media_type")
-    }
-
-    private static func describe(_ error: DecodingError) -> String {
-        switch error {
-        case .dataCorrupted(let context):
-            if let underlying = context.underlyingError { return "\(underlying)" }
-            return context.debugDescription
-        case .typeMismatch(_, let context), .valueNotFound(_, let context), .keyNotFound(_, let context):
-            return context.debugDescription
-        @unknown default:
-            return "\(error)"
-        }
     }
 }

@@ -1,20 +1,42 @@
+import APIAuth
+import APISupport
+import Foundation
 import Hummingbird
 import Logging
 import Observability
 import ServiceRuntime
 import SundialConfig
 
-/// Builds `sundial-api`: opens Postgres (migrating the schema) and Redis, then wires the
-/// routes. The returned application runs the HTTP server and closes the shared
-/// resources after the server has stopped (SIGTERM/SIGINT: graceful).
+/// Builds `sundial-api`: opens Postgres (migrating the schema) and Redis, makes sure the admin
+/// user exists, then wires the routes. The returned application runs the HTTP server and
+/// closes the shared resources after the server has stopped (SIGTERM/SIGINT: graceful).
 public func buildAPIApplication(config: APIConfig, logger: Logger) async throws -> some ApplicationProtocol {
     let resources = try await ServiceResources.open(common: config.common, applicationName: "sundial-api", logger: logger)
-    return buildAPIApplication(config: config, resources: resources, logger: logger)
+    let auth = try makeAuthService(config: config, resources: resources, logger: logger)
+    do {
+        if let generated = try await auth.bootstrapAdmin(username: config.adminUsername, password: config.adminPassword) {
+            logger.notice(
+                "created admin user with a generated password (set SUNDIAL_ADMIN_PASSWORD to choose one)",
+                metadata: ["username": "\(config.adminUsername)", "password": "\(generated)"])
+        }
+    } catch {
+        await resources.close()
+        throw error
+    }
+    return buildAPIApplication(config: config, resources: resources, auth: auth, logger: logger)
+}
+
+/// The authentication service on the shared pool.
+public func makeAuthService(config: APIConfig, resources: ServiceResources, logger: Logger, passwordCost: PasswordHasher.Cost = .production) throws -> AuthService {
+    try AuthService(
+        database: resources.pool,
+        configuration: AuthConfiguration(jwtSecret: config.jwtSecret, tokenLifetimeSeconds: config.tokenLifetimeSeconds, passwordCost: passwordCost),
+        logger: logger)
 }
 
 /// Wires `sundial-api` on already opened resources (tests pass their own).
-public func buildAPIApplication(config: APIConfig, resources: ServiceResources, logger: Logger) -> some ApplicationProtocol {
-    let router = buildAPIRouter(config: config, resources: resources)
+public func buildAPIApplication(config: APIConfig, resources: ServiceResources, auth: AuthService, logger: Logger, now: @escaping @Sendable () -> Date = Date.init) -> some ApplicationProtocol {
+    let router = buildAPIRouter(config: config, resources: resources, auth: auth, now: now)
     return Application(
         router: router,
         configuration: .init(address: .hostname(config.common.httpHost, port: config.common.httpPort), serverName: "sundial-api"),
@@ -23,13 +45,28 @@ public func buildAPIApplication(config: APIConfig, resources: ServiceResources, 
     )
 }
 
-/// The API's routes: operations endpoints plus the public API.
-public func buildAPIRouter(config: APIConfig, resources: ServiceResources) -> Router<BasicRequestContext> {
-    let router = Router()
+/// The API's routes: operations endpoints, public routes, and `/api/*` behind authentication.
+public func buildAPIRouter(config: APIConfig, resources: ServiceResources, auth: AuthService, now: @escaping @Sendable () -> Date = Date.init) -> Router<APIRequestContext> {
+    let router = Router(context: APIRequestContext.self)
     router.add(middleware: RequestIDMiddleware())
     router.add(middleware: LogRequestsMiddleware(.info))
     router.add(middleware: MetricsMiddleware())
     OperationalRoutes.add(to: router, service: "sundial-api", registry: MetricsSetup.bootstrap(), checks: resources.readinessChecks)
-    CronRoutes.add(to: router)
+    CronRoutes.add(to: router, now: now)
+
+    let api = router.group("api").add(middleware: AuthMiddleware(service: auth))
+    AuthRoutes.add(public: router, protected: api, service: auth)
+    let agents = AgentRoutes(agents: AgentRepository(database: resources.pool, urlTemplate: config.agentURLTemplate))
+    agents.add(to: api)
+    ScheduleRoutes(agents: agents, schedules: ScheduleRepository(database: resources.pool), now: now).add(to: api)
+
+    // Authentication comes before "not found": an unknown /api path answers 401 without a
+    // token and 404 with one.
+    for method in [HTTPRequest.Method.get, .post, .put, .delete, .patch] {
+        api.on("**", method: method) { _, context -> Response in
+            _ = try context.requireIdentity()
+            throw APIError.notFound("Not Found")
+        }
+    }
     return router
 }

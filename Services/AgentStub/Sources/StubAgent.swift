@@ -25,6 +25,14 @@ public final class StubAgent: Sendable {
         public var session_id: String?
         public var model: String?
         public var timeout_seconds: Int?
+
+        public init(message: String, execution_id: String? = nil, session_id: String? = nil, model: String? = nil, timeout_seconds: Int? = nil) {
+            self.message = message
+            self.execution_id = execution_id
+            self.session_id = session_id
+            self.model = model
+            self.timeout_seconds = timeout_seconds
+        }
     }
 
     public enum Outcome: Sendable, Equatable {

@@ -1,0 +1,239 @@
+import Foundation
+
+/// Fires every enabled schedule's occurrences on time, at most once across
+/// replicas.
+///
+/// `run()` subscribes to changes, loads the enabled schedules, then loops:
+/// plan what is due (`ScheduleBook.popDue`), hand it to jobs, and sleep on
+/// the injected clock until the earliest of the next fire instant, the next
+/// follow-up (retry, lock recheck, queue poll) and the next full resync; a
+/// change cuts the sleep short so an edit is live at once.
+///
+/// Exactly once: every replica plans the same occurrences. For each, a job
+/// takes the advisory lock (`OccurrenceLocker`; held → look again after
+/// `lockRecheckDelay` and take over only if no row exists; unavailable →
+/// carry on without it), decides overlap against `OccurrenceStore.isRunning`,
+/// and inserts the row with `claim` — the store's unique occurrence key is the
+/// final authority, so losing the race (`.alreadyClaimed`) just ends the job.
+/// Skipped occurrences go through the same key, so one replica's "skipped"
+/// and another's "running" can never both be recorded. Only the worker that
+/// ran a failed attempt schedules its retry (attempt n+1 under its own key).
+public actor SchedulerEngine {
+    let configuration: SchedulerEngineConfiguration
+    let clock: any SchedulerClock
+    let source: any ScheduleSource
+    let store: any OccurrenceStore
+    let locker: any OccurrenceLocker
+    let runner: any OccurrenceRunner
+    let observer: (any SchedulerEngineObserver)?
+
+    /// For deterministic tests: see `SchedulerEngineActivity`.
+    public nonisolated let activity = SchedulerEngineActivity()
+    let wake = WakeSignal()
+
+    var book: ScheduleBook
+    var followUps = TimerHeap<FollowUpKey>()
+    var followUpWork: [FollowUpKey: FollowUp] = [:]
+    var lanes: [String: Lane] = [:]
+    var ready: [Job] = []
+    var readyHead = 0
+    var jobs: [UInt64: Task<Void, Never>] = [:]
+    var slotsInUse = 0
+    var nextJobID: UInt64 = 0
+    var running: [String: RunningExecution] = [:]
+    /// Schedules this engine reported complete (their retries may still run).
+    var completedHere: Set<String> = []
+    var state: SchedulerEngineStatus.State = .idle
+    var lastSyncAt: Date?
+    var lastSyncError: String?
+    var nextResyncAt: Date = .distantPast
+    /// Schedules changed while a snapshot load was in flight (nil: none in flight).
+    var changedDuringLoad: Set<String>?
+    var sleepingUntil: Date?
+    var counters = SchedulerEngineStatus.Counters()
+    var drainWaiters: [CheckedContinuation<Void, Never>] = []
+    var stopWaiters: [CheckedContinuation<ShutdownReport, Never>] = []
+    var shutdownReport: ShutdownReport?
+
+    public init(
+        configuration: SchedulerEngineConfiguration, clock: any SchedulerClock, source: any ScheduleSource,
+        store: any OccurrenceStore, locker: any OccurrenceLocker, runner: any OccurrenceRunner,
+        observer: (any SchedulerEngineObserver)? = nil
+    ) {
+        self.configuration = configuration
+        self.clock = clock
+        self.source = source
+        self.store = store
+        self.locker = locker
+        self.runner = runner
+        self.observer = observer
+        book = ScheduleBook(planner: configuration.planner)
+    }
+
+    public var workerID: String { configuration.workerID }
+
+    // MARK: Loop
+
+    /// Runs until `shutdown()` is called or the task is cancelled, then
+    /// drains running executions (bounded by `shutdownGracePeriod`).
+    public func run() async {
+        guard state == .idle else { return }
+        state = .running
+        activity.taskBegan()
+        activity.markStarted()
+        let changes = source.changes()
+        let consumer = Task {
+            for await change in changes { self.receive(change) }
+        }
+        await withTaskCancellationHandler {
+            await loop()
+        } onCancel: { [wake] in
+            wake.requestStop()
+        }
+        consumer.cancel()
+        let report = await drain()
+        shutdownReport = report
+        state = .stopped
+        for waiter in stopWaiters { waiter.resume(returning: report) }
+        stopWaiters = []
+        activity.taskEnded()
+    }
+
+    private func loop() async {
+        nextResyncAt = clock.now()
+        while !wake.isStopRequested {
+            if clock.now() >= nextResyncAt {
+                await resync()
+                continue
+            }
+            let now = clock.now()
+            processDue(now: now)
+            let wakeAt = [book.nextWake(), followUps.peek()?.fireAt, nextResyncAt].compactMap { $0 }.min() ?? nextResyncAt
+            if wakeAt <= now { continue }
+            sleepingUntil = wakeAt
+            await wake.sleep(on: clock, until: wakeAt)
+            sleepingUntil = nil
+        }
+    }
+
+    /// Cuts the loop's sleep short when `date` is before its deadline.
+    func wakeLoop(by date: Date) {
+        if let sleepingUntil, date < sleepingUntil { wake.interrupt() }
+    }
+
+    // MARK: Sync
+
+    func receive(_ change: ScheduleChange) {
+        defer { activity.changeReceived() }
+        switch change {
+        case .resyncRequested:
+            nextResyncAt = clock.now()
+            wake.interrupt()
+        case .upsert(let definition):
+            applyChange(change, id: definition.id)
+        case .removed(let id):
+            applyChange(change, id: id)
+        }
+    }
+
+    private func applyChange(_ change: ScheduleChange, id: String) {
+        let effect = book.apply(change)
+        changedDuringLoad?.insert(id)
+        emit(.changeApplied(scheduleID: id, effect: effect))
+        if effect == .removed { dropWork(scheduleID: id) }
+        reportCompletions()
+        wake.interrupt()
+    }
+
+    func resync() async {
+        changedDuringLoad = []
+        do {
+            let definitions = try await source.loadEnabled()
+            let now = clock.now()
+            let summary = book.applySnapshot(definitions, now: now, preserving: changedDuringLoad ?? [])
+            for id in summary.removed { dropWork(scheduleID: id) }
+            lastSyncAt = now
+            lastSyncError = nil
+            nextResyncAt = now.addingTimeInterval(configuration.resyncInterval)
+            completedHere = completedHere.filter { id in book.isCompleted(id) || followUpWork.keys.contains { $0.scheduleID == id } }
+            emit(.synced(summary))
+        } catch {
+            lastSyncError = String(describing: error)
+            nextResyncAt = clock.now().addingTimeInterval(configuration.sourceRetryDelay)
+            emit(.syncFailed(error: String(describing: error)))
+        }
+        changedDuringLoad = nil
+        reportCompletions()
+    }
+
+    // MARK: Status and shutdown
+
+    public func status() -> SchedulerEngineStatus {
+        SchedulerEngineStatus(
+            workerID: configuration.workerID, state: state, schedulesLoaded: book.count,
+            invalidSchedules: book.invalid,
+            runningExecutions: running.values.sorted { ($0.startedAt, $0.executionID) < ($1.startedAt, $1.executionID) },
+            waitingJobs: ready.count - readyHead, pendingFollowUps: followUps.count,
+            lastSyncAt: lastSyncAt, lastSyncError: lastSyncError,
+            nextWake: [book.nextWake(), followUps.peek()?.fireAt].compactMap { $0 }.min(), counters: counters
+        )
+    }
+
+    /// Stops firing new occurrences, waits up to `shutdownGracePeriod` for
+    /// running executions, cancels the rest and reports them. Returns when
+    /// `run()` has finished (at once if it never started).
+    public func shutdown() async -> ShutdownReport {
+        wake.requestStop()
+        switch state {
+        case .stopped:
+            return shutdownReport ?? ShutdownReport(drained: true, interrupted: [])
+        case .idle:
+            state = .stopped
+            let report = await drain()
+            shutdownReport = report
+            return report
+        case .running, .stopping:
+            return await withCheckedContinuation { stopWaiters.append($0) }
+        }
+    }
+
+    private func drain() async -> ShutdownReport {
+        state = .stopping
+        ready.removeAll()
+        readyHead = 0
+        followUps = TimerHeap()
+        followUpWork = [:]
+        for id in lanes.keys { lanes[id]?.waiting = [] }
+        if !jobs.isEmpty {
+            let deadline = clock.now().addingTimeInterval(configuration.shutdownGracePeriod)
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { await self.waitForJobs() }
+                group.addTask { [clock] in try? await clock.sleep(until: deadline) }
+                await group.next()
+                group.cancelAll()
+            }
+        }
+        let interrupted = running.values.sorted { $0.executionID < $1.executionID }
+        for task in jobs.values { task.cancel() }
+        return ShutdownReport(drained: interrupted.isEmpty, interrupted: interrupted)
+    }
+
+    private func waitForJobs() async {
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                if jobs.isEmpty || Task.isCancelled { continuation.resume() } else { drainWaiters.append(continuation) }
+            }
+        } onCancel: {
+            Task { await self.releaseDrainWaiters() }
+        }
+    }
+
+    func releaseDrainWaiters() {
+        for waiter in drainWaiters { waiter.resume() }
+        drainWaiters = []
+    }
+
+    func emit(_ event: SchedulerEngineEvent) {
+        observer?.schedulerEngine(event)
+    }
+}
