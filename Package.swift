@@ -73,7 +73,7 @@ let package = Package(
         .target(
             name: "APIAuth",
             dependencies: [
-                "APISupport", "Domain", "Postgres", hummingbird, httpTypes, log,
+                "APISupport", "Cron", "Domain", "Postgres", hummingbird, httpTypes, log,
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CryptoExtras", package: "swift-crypto"),
             ],

@@ -1,4 +1,5 @@
 import APIAuth
+import APISupport
 import Domain
 import Foundation
 import Testing

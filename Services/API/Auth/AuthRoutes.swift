@@ -1,4 +1,5 @@
 import APISupport
+import Cron
 import Foundation
 import Hummingbird
 
@@ -154,7 +155,7 @@ struct UserResponse: Encodable {
         id = user.id.uuidString.lowercased()
         username = user.username
         role = user.role.rawValue
-        created_at = APITimestamp.string(user.createdAt)
+        created_at = InstantFormat.stringWithMilliseconds(user.createdAt)
         self.scope = scope?.kind
         agent_name = scope?.agentName
         includesScope = scope != nil
@@ -199,7 +200,7 @@ struct KeyResponse: Encodable {
         try container.encode(record.scope.agentName, forKey: .agent_name)
         if let secret { try container.encode(secret, forKey: .key) }
         try container.encode(record.prefix, forKey: .prefix)
-        try container.encode(APITimestamp.string(record.createdAt), forKey: .created_at)
-        try container.encode(record.lastUsedAt.map(APITimestamp.string), forKey: .last_used_at)
+        try container.encode(InstantFormat.stringWithMilliseconds(record.createdAt), forKey: .created_at)
+        try container.encode(record.lastUsedAt.map(InstantFormat.stringWithMilliseconds), forKey: .last_used_at)
     }
 }

@@ -1,4 +1,3 @@
-import APIAuth
 import APISupport
 import Foundation
 import Hummingbird

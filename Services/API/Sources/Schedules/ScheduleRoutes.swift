@@ -1,4 +1,3 @@
-import APIAuth
 import APISupport
 import Cron
 import Domain

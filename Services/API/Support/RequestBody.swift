@@ -1,4 +1,3 @@
-import APISupport
 import Domain
 import Foundation
 import Hummingbird

@@ -1,4 +1,3 @@
-import APISupport
 import Domain
 
 /// A key of a request body: absent, explicitly `null`, or a value. Partial

@@ -1,4 +1,3 @@
-import APISupport
 import Foundation
 
 /// `application/x-www-form-urlencoded` bodies (what OAuth2 password-flow clients
