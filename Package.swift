@@ -83,7 +83,7 @@ let package = Package(
         .target(
             name: "SundialAPI",
             dependencies: ["Cron", "Domain", "APISupport", "APIAuth", "Postgres", "Redis", "ServiceRuntime", "SundialConfig", "Observability", hummingbird, httpTypes, lifecycle, log, metrics],
-            path: "Services/API/Sources", swiftSettings: swiftSettings
+            path: "Services/API/Sources", resources: [.copy("Resources/openapi.json")], swiftSettings: swiftSettings
         ),
         .executableTarget(name: "sundial-api", dependencies: ["SundialAPI", "SundialConfig"], path: "Services/API/Main", swiftSettings: swiftSettings),
         .target(
@@ -112,6 +112,11 @@ let package = Package(
             name: "APIAuthTests",
             dependencies: ["APIAuth", "APISupport", "Domain", "Postgres", hummingbirdTesting, .product(name: "Crypto", package: "swift-crypto")],
             path: "Tests/APIAuthTests", swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "OpenAPITests",
+            dependencies: ["SundialAPI", "APIAuth", "APISupport", "ServiceRuntime", "SundialConfig", hummingbirdTesting],
+            path: "Tests/OpenAPITests", swiftSettings: swiftSettings
         ),
         .testTarget(name: "ConfigTests", dependencies: ["SundialConfig"], path: "Tests/ConfigTests", swiftSettings: swiftSettings),
         .testTarget(

@@ -111,15 +111,19 @@ struct InMemoryDoubleTests {
     func storeUniqueness() async throws {
         let store = InMemoryOccurrenceStore()
         let at = instant("2024-01-01T10:00:00Z")
-        let first = try await store.claim(scheduleID: "s", scheduledFor: at, attempt: 1, triggeredBy: .schedule, workerID: "a")
+        let first = try await store.claim(scheduleID: "s", scheduledFor: at, attempt: 1, triggeredBy: .schedule, workerID: "a", exclusive: true)
         guard case .claimed(let id) = first else {
             Issue.record("first claim must win")
             return
         }
-        #expect(try await store.claim(scheduleID: "s", scheduledFor: at, attempt: 1, triggeredBy: .catchup, workerID: "b") == .alreadyClaimed)
+        #expect(try await store.claim(scheduleID: "s", scheduledFor: at, attempt: 1, triggeredBy: .catchup, workerID: "b", exclusive: true) == .alreadyClaimed)
         let skip = SkippedOccurrence(scheduleID: "s", agentName: "a", scheduledFor: at, attempt: 1, triggeredBy: .schedule, reason: .overlap)
         #expect(try await store.recordSkipped([skip], workerID: "b") == 0)
-        #expect(try await store.claim(scheduleID: "s", scheduledFor: at, attempt: 2, triggeredBy: .retry, workerID: "b") != .alreadyClaimed)
+        // Exclusive: another execution of the schedule runs, nothing inserted.
+        let later = at.addingTimeInterval(300)
+        #expect(try await store.claim(scheduleID: "s", scheduledFor: later, attempt: 1, triggeredBy: .schedule, workerID: "b", exclusive: true) == .busy)
+        #expect(try await store.occurrenceExists(scheduleID: "s", scheduledFor: later, attempt: 1) == false)
+        #expect(try await store.claim(scheduleID: "s", scheduledFor: at, attempt: 2, triggeredBy: .retry, workerID: "b", exclusive: false) != .alreadyClaimed)
         #expect(try await store.isRunning(scheduleID: "s"))
         #expect(try await store.complete(executionID: id, workerID: "b", outcome: .success()) == false)
         #expect(try await store.complete(executionID: id, workerID: "a", outcome: .success()) == true)

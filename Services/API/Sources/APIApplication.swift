@@ -53,12 +53,19 @@ public func buildAPIRouter(config: APIConfig, resources: ServiceResources, auth:
     router.add(middleware: MetricsMiddleware())
     OperationalRoutes.add(to: router, service: "sundial-api", registry: MetricsSetup.bootstrap(), checks: resources.readinessChecks)
     CronRoutes.add(to: router, now: now)
+    OpenAPIRoute.add(to: router)
 
     let api = router.group("api").add(middleware: AuthMiddleware(service: auth))
     AuthRoutes.add(public: router, protected: api, service: auth)
-    let agents = AgentRoutes(agents: AgentRepository(database: resources.pool, urlTemplate: config.agentURLTemplate))
+    let agentRepository = AgentRepository(database: resources.pool, urlTemplate: config.agentURLTemplate)
+    let agents = AgentRoutes(agents: agentRepository)
     agents.add(to: api)
-    ScheduleRoutes(agents: agents, schedules: ScheduleRepository(database: resources.pool), now: now).add(to: api)
+    let schedules = ScheduleRoutes(agents: agents, schedules: ScheduleRepository(database: resources.pool), now: now)
+    schedules.add(to: api)
+    ExecutionRoutes(
+        agents: agents, schedules: schedules, agentRepository: agentRepository,
+        executions: ExecutionRepository(database: resources.pool), presence: SchedulerPresence(redis: resources.redis)
+    ).add(to: api)
 
     // Authentication comes before "not found": an unknown /api path answers 401 without a
     // token and 404 with one.

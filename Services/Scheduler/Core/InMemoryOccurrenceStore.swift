@@ -53,10 +53,19 @@ public final class InMemoryOccurrenceStore: OccurrenceStore {
     }
 
     public func claim(
-        scheduleID: String, scheduledFor: Date, attempt: Int, triggeredBy: TriggeredBy, workerID: String
+        scheduleID: String, scheduledFor: Date, attempt: Int, triggeredBy: TriggeredBy, workerID: String,
+        exclusive: Bool
     ) async throws -> ClaimResult {
         try state.withLock { state in
             try Self.check(state)
+            if Self.isOccurrence(triggeredBy),
+                state.keys.contains(Key(scheduleID: scheduleID, scheduledFor: scheduledFor, attempt: attempt))
+            {
+                return .alreadyClaimed
+            }
+            if exclusive, state.rows.contains(where: { $0.scheduleID == scheduleID && $0.status == .running }) {
+                return .busy
+            }
             guard let id = Self.insert(
                 &state, scheduleID: scheduleID, scheduledFor: scheduledFor, attempt: attempt,
                 triggeredBy: triggeredBy, status: .running, reason: nil, workerID: workerID

@@ -8,6 +8,9 @@ public enum ClaimResult: Sendable, Hashable {
     /// A row for `(schedule_id, scheduled_for, attempt)` exists already
     /// (another replica ran it, or it was recorded as skipped): do nothing.
     case alreadyClaimed
+    /// `exclusive` claim and another execution of the schedule is running:
+    /// nothing was inserted (the overlap policy decides what happens).
+    case busy
 }
 
 /// An occurrence recorded as `skipped` instead of running.
@@ -36,8 +39,16 @@ public struct SkippedOccurrence: Sendable, Hashable {
 public protocol OccurrenceStore: Sendable {
     /// Inserts the execution row `running`, owned by `workerID`, unless a row
     /// with the same occurrence key exists (`INSERT … ON CONFLICT DO NOTHING`).
+    ///
+    /// `exclusive` (overlap `skip`/`queue`): also refuse with `.busy` when an
+    /// execution of the schedule is `running`, atomically with the insert,
+    /// so two replicas can never start overlapping runs (Postgres: take
+    /// `pg_advisory_xact_lock` on the schedule id, check for a running row,
+    /// insert, in one transaction). The key check comes first: an existing
+    /// row answers `.alreadyClaimed` even when something else is running.
     func claim(
-        scheduleID: String, scheduledFor: Date, attempt: Int, triggeredBy: TriggeredBy, workerID: String
+        scheduleID: String, scheduledFor: Date, attempt: Int, triggeredBy: TriggeredBy, workerID: String,
+        exclusive: Bool
     ) async throws -> ClaimResult
     /// Inserts `skipped` rows under the same key rule; returns how many were new.
     func recordSkipped(_ occurrences: [SkippedOccurrence], workerID: String) async throws -> Int

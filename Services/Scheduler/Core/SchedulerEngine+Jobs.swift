@@ -67,38 +67,45 @@ extension SchedulerEngine {
         }
     }
 
-    /// Overlap decision for the batch, then the first occurrence runs and the
-    /// rest wait in the lane. Returns when to poll the lane again, if needed.
+    /// Overlap decision and claim for the batch: the first occurrence runs
+    /// and the rest wait in the lane. Returns when to poll the lane again.
+    ///
+    /// For `skip`/`queue` the claim is `exclusive`, so "is the schedule
+    /// running?" and "start it" are one atomic step in the store.
     private func decideAndRun(_ occurrences: [Occurrence], usesLane: Bool) async -> Date? {
         let first = occurrences[0]
         let id = first.scheduleID
+        let policy = first.definition.overlap
+        var queued = 0
         if usesLane {
-            let isRunning: Bool
-            do {
-                isRunning = try await store.isRunning(scheduleID: id)
-            } catch {
-                storeFailed("is_running", id, error)
-                retryLater(occurrences)
+            await pruneHandledWaiting(id)
+            queued = (lanes[id]?.waiting.isEmpty ?? true) ? 0 : 1
+            if policy == .queue, queued > 0 {
+                // One is waiting already: a second one is skipped.
+                await recordSkips(occurrences.map { $0.skipped(.overlap) })
                 return nil
             }
-            await pruneHandledWaiting(id)
-            let queued = (lanes[id]?.waiting.isEmpty ?? true) ? 0 : 1
-            switch OverlapDecision.decide(policy: first.definition.overlap, isRunning: isRunning, queued: queued) {
+        }
+        switch await claim(first, exclusive: usesLane) {
+        case nil:
+            return nil
+        case .busy:
+            switch OverlapDecision.decide(policy: policy, isRunning: true, queued: queued) {
             case .skip(let reason):
                 await recordSkips(occurrences.map { $0.skipped(reason) })
                 return nil
-            case .queue:
+            case .queue, .run:
                 lanes[id, default: Lane()].waiting += occurrences
                 return clock.now().addingTimeInterval(configuration.queuePollInterval)
-            case .run:
-                break
             }
-            if occurrences.count > 1 {
-                lanes[id, default: Lane()].waiting.insert(contentsOf: occurrences.dropFirst(), at: 0)
-            }
+        case .alreadyClaimed:
+            if occurrences.count > 1 { lanes[id, default: Lane()].waiting.insert(contentsOf: occurrences.dropFirst(), at: 0) }
+            return nil
+        case .claimed(let executionID):
+            if occurrences.count > 1 { lanes[id, default: Lane()].waiting.insert(contentsOf: occurrences.dropFirst(), at: 0) }
+            await execute(first, executionID: executionID)
+            return nil
         }
-        await claimAndRun(first)
-        return nil
     }
 
     /// Runs the lane's waiting occurrences one after another while no
@@ -117,10 +124,18 @@ extension SchedulerEngine {
                 pollAt = clock.now().addingTimeInterval(configuration.storeRetryDelay)
                 return
             }
-            if let first = lanes[id]?.waiting.first, first.scheduledFor == next.scheduledFor, first.attempt == next.attempt {
-                lanes[id]?.waiting.removeFirst()
+            guard let front = lanes[id]?.waiting.first, front.scheduledFor == next.scheduledFor, front.attempt == next.attempt else { continue }
+            lanes[id]?.waiting.removeFirst()
+            switch await claim(next, exclusive: true) {
+            case nil, .alreadyClaimed:
+                continue
+            case .busy:
+                lanes[id, default: Lane()].waiting.insert(next, at: 0)
+                pollAt = clock.now().addingTimeInterval(configuration.queuePollInterval)
+                return
+            case .claimed(let executionID):
+                await execute(next, executionID: executionID)
             }
-            await claimAndRun(next)
         }
         if !isAllowed(id) { lanes[id]?.waiting = [] }
     }
@@ -143,23 +158,31 @@ extension SchedulerEngine {
         }
     }
 
-    private func claimAndRun(_ occurrence: Occurrence) async {
+    /// The store's verdict on the occurrence; nil when the store failed (a
+    /// store retry is scheduled or the occurrence abandoned).
+    private func claim(_ occurrence: Occurrence, exclusive: Bool) async -> ClaimResult? {
         let id = occurrence.scheduleID
         let result: ClaimResult
         do {
             result = try await store.claim(
                 scheduleID: id, scheduledFor: occurrence.scheduledFor, attempt: occurrence.attempt,
-                triggeredBy: occurrence.triggeredBy, workerID: configuration.workerID
+                triggeredBy: occurrence.triggeredBy, workerID: configuration.workerID, exclusive: exclusive
             )
         } catch {
             storeFailed("claim", id, error)
-            return retryLater([occurrence])
+            retryLater([occurrence])
+            return nil
         }
-        guard case .claimed(let executionID) = result else {
+        if case .alreadyClaimed = result {
             counters.alreadyClaimed += 1
             emit(.alreadyClaimed(scheduleID: id, scheduledFor: occurrence.scheduledFor, attempt: occurrence.attempt))
-            return
         }
+        return result
+    }
+
+    /// Runs a claimed attempt, records the outcome and schedules its retry.
+    private func execute(_ occurrence: Occurrence, executionID: String) async {
+        let id = occurrence.scheduleID
         let startedAt = clock.now()
         counters.claimed += 1
         emit(.claimed(
