@@ -48,7 +48,10 @@ struct ReplicaTests {
     func week(thirdLocker: InMemoryLocker.Mode) async throws {
         let harness = EngineHarness(
             start: Self.start, schedules: Self.schedules(), replicas: 3, lockers: [nil, nil, thirdLocker],
-            configure: { $0.queuePollInterval = 60 },
+            configure: {
+                $0.queuePollInterval = 300
+                $0.resyncInterval = 900
+            },
             script: Self.script
         )
         await harness.start()

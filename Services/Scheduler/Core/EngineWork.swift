@@ -39,12 +39,14 @@ enum Job: Sendable {
     case drain(scheduleID: String)
     case recordSkipped([SkippedOccurrence])
     case reportCompletion(ScheduleCompletion)
+    /// Full reload of the enabled schedules.
+    case resync
 
     /// Jobs that count against `maxConcurrentExecutions`.
     var needsSlot: Bool {
         switch self {
         case .decide, .drain: true
-        case .recordSkipped, .reportCompletion: false
+        case .recordSkipped, .reportCompletion, .resync: false
         }
     }
 }

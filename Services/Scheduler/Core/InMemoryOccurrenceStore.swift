@@ -28,7 +28,18 @@ public final class InMemoryOccurrenceStore: OccurrenceStore {
         var rows: [Row] = []
         var indexByID: [String: Int] = [:]
         var keys: Set<Key> = []
+        /// Running rows per schedule.
+        var running: [String: Int] = [:]
         var failing = false
+
+        mutating func setStatus(_ status: ExecutionStatus, at index: Int) {
+            let row = rows[index]
+            if row.status == .running { running[row.scheduleID, default: 0] -= 1 }
+            if status == .running { running[row.scheduleID, default: 0] += 1 }
+            rows[index].status = status
+        }
+
+        func isRunning(_ scheduleID: String) -> Bool { (running[scheduleID] ?? 0) > 0 }
     }
 
     private let state = Mutex(State())
@@ -46,6 +57,7 @@ public final class InMemoryOccurrenceStore: OccurrenceStore {
         state.withLock { state in
             state.indexByID[row.executionID] = state.rows.count
             state.rows.append(row)
+            if row.status == .running { state.running[row.scheduleID, default: 0] += 1 }
             if Self.isOccurrence(row.triggeredBy) {
                 state.keys.insert(Key(scheduleID: row.scheduleID, scheduledFor: row.scheduledFor, attempt: row.attempt))
             }
@@ -63,7 +75,7 @@ public final class InMemoryOccurrenceStore: OccurrenceStore {
             {
                 return .alreadyClaimed
             }
-            if exclusive, state.rows.contains(where: { $0.scheduleID == scheduleID && $0.status == .running }) {
+            if exclusive, state.isRunning(scheduleID) {
                 return .busy
             }
             guard let id = Self.insert(
@@ -99,7 +111,7 @@ public final class InMemoryOccurrenceStore: OccurrenceStore {
     public func isRunning(scheduleID: String) async throws -> Bool {
         try state.withLock { state in
             try Self.check(state)
-            return state.rows.contains { $0.scheduleID == scheduleID && $0.status == .running }
+            return state.isRunning(scheduleID)
         }
     }
 
@@ -109,7 +121,7 @@ public final class InMemoryOccurrenceStore: OccurrenceStore {
             guard let index = state.indexByID[executionID], state.rows[index].workerID == workerID,
                 state.rows[index].status == .running
             else { return false }
-            state.rows[index].status = outcome.status
+            state.setStatus(outcome.status, at: index)
             switch outcome {
             case .success: break
             case .failed(let error, _): state.rows[index].error = error
@@ -123,7 +135,7 @@ public final class InMemoryOccurrenceStore: OccurrenceStore {
     public func recover(executionID: String) {
         state.withLock { state in
             guard let index = state.indexByID[executionID], state.rows[index].status == .running else { return }
-            state.rows[index].status = .failed
+            state.setStatus(.failed, at: index)
             state.rows[index].error = "scheduler lost"
         }
     }
@@ -146,6 +158,7 @@ public final class InMemoryOccurrenceStore: OccurrenceStore {
         }
         let id = "exec-\(state.rows.count + 1)"
         state.indexByID[id] = state.rows.count
+        if status == .running { state.running[scheduleID, default: 0] += 1 }
         state.rows.append(Row(
             executionID: id, scheduleID: scheduleID, scheduledFor: scheduledFor, attempt: attempt,
             triggeredBy: triggeredBy, status: status, skipReason: reason, workerID: workerID, error: nil

@@ -54,8 +54,11 @@ struct OccurrenceScan: Equatable {
     private static func enumerate(_ trigger: Trigger, after: Date, through: Date, keep: Int, budget: Int) -> Pass {
         var pass = Pass(ring: Ring(capacity: keep))
         var cursor = after
+        // Usually one or two occurrences are due: start small, grow for backlogs.
+        var size = 4
         while pass.count < budget {
-            let want = min(batchSize, budget - pass.count)
+            let want = min(size, budget - pass.count)
+            size = min(size * 4, batchSize)
             let batch = trigger.next(after: cursor, count: want)
             for date in batch {
                 if date > through { return pass }

@@ -9,6 +9,7 @@ extension SchedulerEngine {
         case .drain(let id): await drainLane(id)
         case .recordSkipped(let skips): await recordSkips(skips)
         case .reportCompletion(let completion): await reportCompletion(completion)
+        case .resync: await resync()
         }
     }
 

@@ -47,6 +47,8 @@ public actor SchedulerEngine {
     var lastSyncAt: Date?
     var lastSyncError: String?
     var nextResyncAt: Date = .distantPast
+    var resyncInFlight = false
+    var resyncAgain = false
     /// Schedules changed while a snapshot load was in flight (nil: none in flight).
     var changedDuringLoad: Set<String>?
     var sleepingUntil: Date?
@@ -102,13 +104,15 @@ public actor SchedulerEngine {
     private func loop() async {
         nextResyncAt = clock.now()
         while !wake.isStopRequested {
-            if clock.now() >= nextResyncAt {
-                await resync()
-                continue
-            }
             let now = clock.now()
             processDue(now: now)
-            let wakeAt = [book.nextWake(), followUps.peek()?.fireAt, nextResyncAt].compactMap { $0 }.min() ?? nextResyncAt
+            if now >= nextResyncAt, !resyncInFlight {
+                // Loaded in its own task: due occurrences keep firing meanwhile.
+                resyncInFlight = true
+                enqueue(.resync)
+            }
+            let resyncAt = resyncInFlight ? Date.distantFuture : nextResyncAt
+            let wakeAt = [book.nextWake(), followUps.peek()?.fireAt, resyncAt].compactMap { $0 }.min() ?? resyncAt
             if wakeAt <= now { continue }
             sleepingUntil = wakeAt
             await wake.sleep(on: clock, until: wakeAt)
@@ -125,9 +129,13 @@ public actor SchedulerEngine {
 
     func receive(_ change: ScheduleChange) {
         defer { activity.changeReceived() }
+        guard state == .running else { return }
+        // Whatever was due before the change arrived fires under the old
+        // definition: a late loop must not let an edit swallow it.
+        processDue(now: clock.now())
         switch change {
         case .resyncRequested:
-            nextResyncAt = clock.now()
+            if resyncInFlight { resyncAgain = true } else { nextResyncAt = clock.now() }
             wake.interrupt()
         case .upsert(let definition):
             applyChange(change, id: definition.id)
@@ -145,6 +153,7 @@ public actor SchedulerEngine {
         wake.interrupt()
     }
 
+    /// Full resync (runs as a job): load every enabled schedule and diff.
     func resync() async {
         changedDuringLoad = []
         do {
@@ -163,7 +172,13 @@ public actor SchedulerEngine {
             emit(.syncFailed(error: String(describing: error)))
         }
         changedDuringLoad = nil
+        resyncInFlight = false
+        if resyncAgain {
+            resyncAgain = false
+            nextResyncAt = clock.now()
+        }
         reportCompletions()
+        wake.interrupt()
     }
 
     // MARK: Status and shutdown

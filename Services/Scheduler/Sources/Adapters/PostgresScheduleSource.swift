@@ -1,0 +1,123 @@
+import Domain
+import Foundation
+import Logging
+import Postgres
+import SchedulerCore
+
+/// Schedules from Postgres: a full read of the enabled ones, and changes from
+/// `NOTIFY schedules_changed` (the trigger sends `{id, agent_name, revision, op}`), each
+/// turned into the schedule's current state by reading its row.
+struct PostgresScheduleSource: ScheduleSource {
+    let pool: PostgresPool
+    let feed: NotificationFeed
+    let logger: Logger
+
+    static let columns = """
+        s.id, s.agent_name, s.name, s.trigger, s.cron_expression, s.run_at, s.interval_seconds, s.start_at, s.timezone,
+        s.enabled, s.revision, s.catchup, s.overlap, s.misfire_grace_seconds, s.max_retries, s.retry_delay_seconds,
+        s.timeout_seconds, s.created_at, s.updated_at, s.end_at, s.max_runs, s.run_count, s.message, s.context,
+        s.allowed_tools, s.model,
+        (SELECT max(e.scheduled_for) FROM executions e
+          WHERE e.schedule_id = s.id AND e.triggered_by IN ('schedule', 'catchup', 'retry')) AS last_scheduled_for
+        """
+
+    func loadEnabled() async throws -> [ScheduleDefinition] {
+        try await pool.query("SELECT \(Self.columns) FROM schedules s WHERE s.enabled ORDER BY s.id").map(Self.decode)
+    }
+
+    func load(id: String) async throws -> ScheduleDefinition? {
+        guard let uuid = UUID(uuidString: id) else { return nil }
+        return try await pool.queryFirst("SELECT \(Self.columns) FROM schedules s WHERE s.id = $1", .uuid(uuid)).map(Self.decode)
+    }
+
+    func changes() -> AsyncStream<ScheduleChange> {
+        let events = feed.subscribe()
+        let (stream, continuation) = AsyncStream.makeStream(of: ScheduleChange.self)
+        let task = Task {
+            for await event in events {
+                switch event {
+                case .listening:
+                    continue
+                case .reconnected:
+                    continuation.yield(.resyncRequested)
+                case .notification(let notification):
+                    guard notification.channel == SchedulerChannels.schedulesChanged else { continue }
+                    guard let id = Self.scheduleID(in: notification.payload) else {
+                        logger.warning("unreadable schedules_changed payload; resyncing", metadata: ["payload": "\(notification.payload)"])
+                        continuation.yield(.resyncRequested)
+                        continue
+                    }
+                    do {
+                        if let definition = try await load(id: id) {
+                            continuation.yield(.upsert(definition))
+                        } else {
+                            continuation.yield(.removed(id: id))
+                        }
+                    } catch {
+                        logger.warning("could not read a changed schedule; resyncing", metadata: ["schedule_id": "\(id)", "error": "\(error)"])
+                        continuation.yield(.resyncRequested)
+                    }
+                }
+            }
+            continuation.finish()
+        }
+        continuation.onTermination = { _ in task.cancel() }
+        return stream
+    }
+
+    func scheduleCompleted(_ completion: ScheduleCompletion) async throws {
+        guard let uuid = UUID(uuidString: completion.scheduleID) else { return }
+        // Only the revision the engine planned with: a schedule edited meanwhile stays as the user left it.
+        let changed = try await pool.execute(
+            "UPDATE schedules SET enabled = false, next_run_at = NULL WHERE id = $1 AND revision = $2 AND enabled",
+            .uuid(uuid), .int(Int(completion.revision)))
+        if changed == 1 {
+            logger.info("schedule completed", metadata: ["schedule_id": "\(completion.scheduleID)", "reason": "\(completion.reason)"])
+        }
+    }
+
+    static func scheduleID(in payload: String) -> String? {
+        guard let data = payload.data(using: .utf8),
+              let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+              let id = object["id"] as? String
+        else { return nil }
+        return id
+    }
+
+    static func decode(_ row: PostgresRow) throws -> ScheduleDefinition {
+        func enumValue<T: RawRepresentable>(_ column: String) throws -> T where T.RawValue == String {
+            let text = try row.decode(String.self, at: column)
+            guard let value = T(rawValue: text) else { throw PostgresError(.decode, message: "column \"\(column)\": unknown value \"\(text)\"") }
+            return value
+        }
+        return ScheduleDefinition(
+            id: try row.decode(UUID.self, at: "id").uuidString.lowercased(),
+            agentName: try row.decode(String.self, at: "agent_name"),
+            name: try row.decode(String.self, at: "name"),
+            triggerKind: try enumValue("trigger"),
+            cronExpression: try row.decodeIfPresent(String.self, at: "cron_expression"),
+            runAt: try row.decodeIfPresent(Date.self, at: "run_at"),
+            intervalSeconds: try row.decodeIfPresent(Int.self, at: "interval_seconds"),
+            startAt: try row.decodeIfPresent(Date.self, at: "start_at"),
+            timezone: try row.decode(String.self, at: "timezone"),
+            enabled: try row.decode(Bool.self, at: "enabled"),
+            revision: try row.decode(Int64.self, at: "revision"),
+            catchup: try enumValue("catchup"),
+            overlap: try enumValue("overlap"),
+            misfireGraceSeconds: try row.decode(Int.self, at: "misfire_grace_seconds"),
+            maxRetries: try row.decode(Int.self, at: "max_retries"),
+            retryDelaySeconds: try row.decode(Int.self, at: "retry_delay_seconds"),
+            timeoutSeconds: try row.decode(Int.self, at: "timeout_seconds"),
+            createdAt: try row.decode(Date.self, at: "created_at"),
+            updatedAt: try row.decode(Date.self, at: "updated_at"),
+            endAt: try row.decodeIfPresent(Date.self, at: "end_at"),
+            maxRuns: try row.decodeIfPresent(Int.self, at: "max_runs"),
+            runCount: try row.decode(Int64.self, at: "run_count"),
+            lastScheduledFor: try row.decodeIfPresent(Date.self, at: "last_scheduled_for"),
+            message: try row.decode(String.self, at: "message"),
+            context: try row.decodeJSON(JSONValue.self, at: "context"),
+            allowedTools: row.isNull("allowed_tools") ? nil : try row.decodeJSON([String].self, at: "allowed_tools"),
+            model: try row.decodeIfPresent(String.self, at: "model")
+        )
+    }
+}
