@@ -46,7 +46,7 @@ struct SchemaValidatorTests {
     let validator = SchemaValidator(root: Self.root)
 
     func failures(_ instance: String, _ schema: String) throws -> [SchemaValidator.Failure] {
-        validator.validate(try JSON.parse(instance), against: try JSON.parse(#"{"$ref": "#/components/schemas/\#(schema)"}"#))
+        validator.validate(try JSON.parse(instance), against: try JSON.parse(##"{"$ref": "#/components/schemas/\##(schema)"}"##))
     }
 
     @Test("a valid instance passes")

@@ -103,6 +103,55 @@ struct ReplicaTests {
         await harness.stop()
     }
 
+    @Test("catch-up `all` after downtime with three replicas: each missed occurrence runs once, one after another",
+          arguments: [InMemoryLocker.Mode.unavailable, .alwaysHeld])
+    func catchupAcrossReplicas(thirdLocker: InMemoryLocker.Mode) async {
+        let harness = EngineHarness(
+            start: instant("2024-01-01T10:05:00Z"),
+            schedules: [cronSchedule("s", "*/10 * * * *", catchup: .all, lastScheduledFor: instant("2024-01-01T09:00:00Z"))],
+            replicas: 3, lockers: [nil, nil, thirdLocker],
+            script: { _ in .init(duration: 10) }
+        )
+        await harness.start()
+        await harness.advance(to: instant("2024-01-01T10:09:00Z"))
+        let calls = harness.calls("s")
+        #expect(calls.map { iso($0.scheduledFor) } == [
+            "2024-01-01T09:10:00Z", "2024-01-01T09:20:00Z", "2024-01-01T09:30:00Z",
+            "2024-01-01T09:40:00Z", "2024-01-01T09:50:00Z", "2024-01-01T10:00:00Z",
+        ])
+        #expect(harness.rows("s").allSatisfy { $0.status == .success && $0.triggeredBy == .catchup })
+        let starts = calls.map(\.startedAt).sorted()
+        for (previous, next) in zip(starts, starts.dropFirst()) {
+            #expect(next >= previous.addingTimeInterval(10))
+        }
+        await harness.stop()
+    }
+
+    @Test("overlap across replicas: the replica that is not running the previous execution skips too", arguments: [OverlapPolicy.skip, .queue])
+    func overlapAcrossReplicas(policy: OverlapPolicy) async {
+        let harness = EngineHarness(
+            start: instant("2024-01-01T09:59:00Z"),
+            schedules: [cronSchedule("s", "*/5 * * * *", created: "2024-01-01T09:59:00Z", overlap: policy)],
+            replicas: 2, lockers: [nil, .unavailable],
+            script: { _ in .init(duration: 7 * 60) }
+        )
+        await harness.start()
+        await harness.advance(to: instant("2024-01-01T10:29:00Z"))
+        let calls = harness.calls("s").sorted { $0.startedAt < $1.startedAt }
+        for (previous, next) in zip(calls, calls.dropFirst()) {
+            #expect(next.startedAt >= previous.startedAt.addingTimeInterval(7 * 60), "runs overlap")
+        }
+        let label = { (date: Date) in String(iso(date).dropFirst(11).prefix(5)) }
+        if policy == .skip {
+            #expect(calls.map { label($0.scheduledFor) } == ["10:00", "10:10", "10:20"])
+            #expect(harness.rows("s").filter { $0.status == .skipped }.map { label($0.scheduledFor) } == ["10:05", "10:15", "10:25"])
+        } else {
+            // 10:05 waits and starts when 10:00 ends (10:07), and so on.
+            #expect(calls.map { label($0.startedAt) } == ["10:00", "10:07", "10:14", "10:21", "10:28"])
+        }
+        await harness.stop()
+    }
+
     @Test("two replicas, same instant: one claims, the other records nothing and runs nothing")
     func twoReplicasOneOccurrence() async {
         let harness = EngineHarness(

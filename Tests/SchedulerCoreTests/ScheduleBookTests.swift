@@ -32,7 +32,7 @@ struct ScheduleBookTests {
         var edited = cronSchedule("a", "*/5 * * * *", created: created)
         edited.revision = 2
         edited.updatedAt = instant("2024-01-01T09:31:10Z")
-        #expect(book.apply(.upsert(edited)) == .changed)
+        #expect(book.apply(change: .upsert(edited)) == .changed)
         #expect(book.nextFire(of: "a") == instant("2024-01-01T09:35:00Z"))
         #expect(book.anchor(of: "a") == instant("2024-01-01T09:31:10Z"))
         // 09:05 … 09:30 of the new expression are before the edit: never due.
@@ -57,7 +57,7 @@ struct ScheduleBookTests {
         // A stale (older) revision is ignored.
         var older = schedule
         older.revision = 0
-        #expect(book.apply(.upsert(older)) == .stale)
+        #expect(book.apply(change: .upsert(older)) == .stale)
     }
 
     @Test("same revision with a newer last_scheduled_for (another replica got further) moves the anchor forward only")
@@ -80,12 +80,12 @@ struct ScheduleBookTests {
             cronSchedule("b", "0 * * * *", created: created),
             cronSchedule("c", "0 * * * *", created: created),
         ])
-        #expect(book.apply(.removed(id: "a")) == .removed)
-        #expect(book.apply(.removed(id: "zzz")) == .unknown)
+        #expect(book.apply(change: .removed(id: "a")) == .removed)
+        #expect(book.apply(change: .removed(id: "zzz")) == .unknown)
         var disabled = cronSchedule("b", "0 * * * *", created: created)
         disabled.enabled = false
         disabled.revision = 2
-        #expect(book.apply(.upsert(disabled)) == .removed)
+        #expect(book.apply(change: .upsert(disabled)) == .removed)
         let summary = book.applySnapshot([], now: instant("2024-01-01T09:40:00Z"))
         #expect(summary.removed == ["c"])
         #expect(book.count == 0)
@@ -108,10 +108,10 @@ struct ScheduleBookTests {
         // Fixing it (new revision) makes it live; breaking a live one lists it.
         var fixed = cronSchedule("bad", "0 12 * * *", created: created)
         fixed.revision = 2
-        #expect(book.apply(.upsert(fixed)) == .changed)
+        #expect(book.apply(change: .upsert(fixed)) == .changed)
         var broken = cronSchedule("a", "0 * * *", created: created)
         broken.revision = 2
-        guard case .invalid(let listed) = book.apply(.upsert(broken)) else {
+        guard case .invalid(let listed) = book.apply(change: .upsert(broken)) else {
             Issue.record("expected invalid")
             return
         }
@@ -126,8 +126,8 @@ struct ScheduleBookTests {
         var edited = cronSchedule("a", "*/10 * * * *", created: created)
         edited.revision = 2
         edited.updatedAt = instant("2024-01-01T09:31:00Z")
-        book.apply(.upsert(edited))
-        book.apply(.upsert(cronSchedule("new", "0 * * * *", created: "2024-01-01T09:31:00Z")))
+        book.apply(change: .upsert(edited))
+        book.apply(change: .upsert(cronSchedule("new", "0 * * * *", created: "2024-01-01T09:31:00Z")))
         // The snapshot was read before both changes.
         let summary = book.applySnapshot([cronSchedule("a", "0 * * * *", created: created)], now: instant("2024-01-01T09:31:01Z"), preserving: ["a", "new"])
         #expect(summary.removed.isEmpty)
@@ -152,7 +152,7 @@ struct ScheduleBookTests {
         var again = once
         again.revision = 3
         again.runAt = instant("2024-01-02T10:00:00Z")
-        #expect(book.apply(.upsert(again)) == .changed)
+        #expect(book.apply(change: .upsert(again)) == .changed)
         #expect(book.nextFire(of: "o") == instant("2024-01-02T10:00:00Z"))
     }
 

@@ -80,7 +80,9 @@ public final class InMemoryScheduleSource: ScheduleSource {
 
     public func scheduleCompleted(_ completion: ScheduleCompletion) async throws {
         state.withLock { $0.completions.append(completion) }
-        guard var definition = schedule(completion.scheduleID), definition.enabled else { return }
+        guard var definition = schedule(completion.scheduleID), definition.enabled,
+            definition.revision == completion.revision
+        else { return }
         definition.enabled = false
         definition.revision += 1
         put(definition)

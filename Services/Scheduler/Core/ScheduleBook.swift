@@ -99,7 +99,7 @@ public struct ScheduleBook: Sendable {
 
     /// Applies one upsert or removal.
     @discardableResult
-    public mutating func apply(_ change: ScheduleChange) -> ChangeEffect {
+    public mutating func apply(change: ScheduleChange) -> ChangeEffect {
         switch change {
         case .resyncRequested:
             return .unchanged

@@ -8,6 +8,7 @@ public protocol ScheduleSource: Sendable {
     /// After a lost connection the source yields `.resyncRequested`.
     func changes() -> AsyncStream<ScheduleChange>
     /// The schedule has no occurrence left: disable it (`enabled=false`,
-    /// `next_run_at=null`). Idempotent; several replicas may report it.
+    /// `next_run_at=null`) if it is still at `completion.revision` (an edit
+    /// made meanwhile wins). Idempotent; several replicas may report it.
     func scheduleCompleted(_ completion: ScheduleCompletion) async throws
 }

@@ -20,23 +20,18 @@ extension SchedulerEngine {
         defer { if usesLane { laneDone(id, pollAt: pollAt) } }
         guard state == .running, isAllowed(id) else { return }
 
-        var occurrences = batch
+        let occurrences = batch
         if case .ifUnclaimed = admission {
-            // Lock recheck: take over only what the lock holder did not record.
-            var unclaimed: [Occurrence] = []
-            for occurrence in occurrences {
-                do {
-                    let exists = try await store.occurrenceExists(
-                        scheduleID: id, scheduledFor: occurrence.scheduledFor, attempt: occurrence.attempt
-                    )
-                    if !exists { unclaimed.append(occurrence) }
-                } catch {
-                    storeFailed("occurrence_exists", id, error)
-                    return retryLater(occurrences)
-                }
+            // Lock recheck: the holder recorded the first occurrence, so it is
+            // alive and owns the batch (the rest run after it, one by one).
+            // No row: it died before claiming; take the whole batch over.
+            do {
+                let first = batch[0]
+                if try await store.occurrenceExists(scheduleID: id, scheduledFor: first.scheduledFor, attempt: first.attempt) { return }
+            } catch {
+                storeFailed("occurrence_exists", id, error)
+                return retryLater(batch)
             }
-            occurrences = unclaimed
-            guard !occurrences.isEmpty else { return }
         }
 
         let first = occurrences[0]
@@ -91,6 +86,8 @@ extension SchedulerEngine {
         case nil:
             return nil
         case .busy:
+            // Re-read: an occurrence may have been queued behind this job meanwhile.
+            queued = (lanes[id]?.waiting.isEmpty ?? true) ? 0 : 1
             switch OverlapDecision.decide(policy: policy, isRunning: true, queued: queued) {
             case .skip(let reason):
                 await recordSkips(occurrences.map { $0.skipped(reason) })

@@ -3,21 +3,30 @@ import Foundation
 /// Fires every enabled schedule's occurrences on time, at most once across
 /// replicas.
 ///
-/// `run()` subscribes to changes, loads the enabled schedules, then loops:
-/// plan what is due (`ScheduleBook.popDue`), hand it to jobs, and sleep on
-/// the injected clock until the earliest of the next fire instant, the next
-/// follow-up (retry, lock recheck, queue poll) and the next full resync; a
-/// change cuts the sleep short so an edit is live at once.
+/// `run()` subscribes to changes, starts a full load, then loops: plan what
+/// is due (`ScheduleBook.popDue`), hand it to jobs, and sleep on the injected
+/// clock until the earliest of the next fire instant, the next follow-up
+/// (retry, lock recheck, store retry, queue poll) and the next resync. A
+/// change cuts the sleep short, so an edit is live at once; whatever was due
+/// before the change is fired first. Resyncs load in their own task, so
+/// timers keep firing during a slow load.
 ///
 /// Exactly once: every replica plans the same occurrences. For each, a job
-/// takes the advisory lock (`OccurrenceLocker`; held → look again after
-/// `lockRecheckDelay` and take over only if no row exists; unavailable →
-/// carry on without it), decides overlap against `OccurrenceStore.isRunning`,
-/// and inserts the row with `claim` — the store's unique occurrence key is the
-/// final authority, so losing the race (`.alreadyClaimed`) just ends the job.
-/// Skipped occurrences go through the same key, so one replica's "skipped"
-/// and another's "running" can never both be recorded. Only the worker that
-/// ran a failed attempt schedules its retry (attempt n+1 under its own key).
+///  1. takes the advisory lock (`OccurrenceLocker`). Held elsewhere: look
+///     again after `lockRecheckDelay` and take over only if the holder
+///     recorded nothing (it died). Locker unavailable: carry on without it.
+///  2. claims the row (`OccurrenceStore.claim`). The store's unique key on
+///     `(schedule_id, scheduled_for, attempt)` is the final authority:
+///     `.alreadyClaimed` ends the job. For overlap `skip`/`queue` the claim
+///     is exclusive (refused with `.busy` while another execution of the
+///     schedule runs, atomically), so replicas cannot start overlapping runs.
+///  3. runs it, records the outcome guarded by the worker id, and, if it
+///     failed and retries remain, schedules attempt n+1 (its own key).
+/// Skipped rows (missed, overlap) go through the same key, so one replica's
+/// "skipped" and another's "running" can never both be recorded.
+///
+/// Within one replica, the occurrences of a `skip`/`queue` schedule pass
+/// through a lane: one job at a time, catch-up batches one after another.
 public actor SchedulerEngine {
     let configuration: SchedulerEngineConfiguration
     let clock: any SchedulerClock
@@ -76,8 +85,9 @@ public actor SchedulerEngine {
 
     // MARK: Loop
 
-    /// Runs until `shutdown()` is called or the task is cancelled, then
-    /// drains running executions (bounded by `shutdownGracePeriod`).
+    /// Runs until `shutdown()` is called, then drains running executions
+    /// (bounded by `shutdownGracePeriod`). Cancelling the calling task is a
+    /// hard stop: running executions are cancelled at once and reported.
     public func run() async {
         guard state == .idle else { return }
         state = .running
@@ -112,7 +122,9 @@ public actor SchedulerEngine {
                 enqueue(.resync)
             }
             let resyncAt = resyncInFlight ? Date.distantFuture : nextResyncAt
-            let wakeAt = [book.nextWake(), followUps.peek()?.fireAt, resyncAt].compactMap { $0 }.min() ?? resyncAt
+            // Capped, so a wall-clock jump can delay the loop by one resync interval at most.
+            let cap = now.addingTimeInterval(configuration.resyncInterval)
+            let wakeAt = [book.nextWake(), followUps.peek()?.fireAt, resyncAt, cap].compactMap { $0 }.min() ?? cap
             if wakeAt <= now { continue }
             sleepingUntil = wakeAt
             await wake.sleep(on: clock, until: wakeAt)
@@ -145,7 +157,7 @@ public actor SchedulerEngine {
     }
 
     private func applyChange(_ change: ScheduleChange, id: String) {
-        let effect = book.apply(change)
+        let effect = book.apply(change: change)
         changedDuringLoad?.insert(id)
         emit(.changeApplied(scheduleID: id, effect: effect))
         if effect == .removed { dropWork(scheduleID: id) }

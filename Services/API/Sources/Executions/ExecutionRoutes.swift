@@ -73,6 +73,23 @@ struct ExecutionRoutes {
             message = execution.message
             metadata = ["worker_id": execution.workerID ?? "", "agent_name": execution.agentName]
         }
+
+        enum CodingKeys: String, CodingKey {
+            case execution_id, id, schedule_id, status, triggered_by, started_at, message, metadata
+        }
+
+        /// Writes `null` for absent values (clients index these keys directly).
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(execution_id, forKey: .execution_id)
+            try c.encode(id, forKey: .id)
+            try c.encode(schedule_id, forKey: .schedule_id)
+            try c.encode(status, forKey: .status)
+            try c.encode(triggered_by, forKey: .triggered_by)
+            try c.encode(started_at, forKey: .started_at)
+            try c.encode(message, forKey: .message)
+            try c.encode(metadata, forKey: .metadata)
+        }
     }
 
     struct RunningAnswer: Encodable {
@@ -97,6 +114,22 @@ struct ExecutionRoutes {
             started_at = execution.startedAt.map(InstantFormat.stringWithMilliseconds)
             status = execution.status
             message = present ? nil : "No execution log recorded for this execution"
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case execution_id, agent_name, has_log, log, started_at, status, message
+        }
+
+        /// `log` and `started_at` are always present (`null` when absent); `message` only without a log.
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(execution_id, forKey: .execution_id)
+            try c.encode(agent_name, forKey: .agent_name)
+            try c.encode(has_log, forKey: .has_log)
+            try c.encode(log, forKey: .log)
+            try c.encode(started_at, forKey: .started_at)
+            try c.encode(status, forKey: .status)
+            try c.encodeIfPresent(message, forKey: .message)
         }
     }
 

@@ -35,6 +35,16 @@ struct ScheduleRoutes {
         var schedule_id: String
         var enabled: Bool
         var next_run_at: String?
+
+        enum CodingKeys: String, CodingKey { case status, schedule_id, enabled, next_run_at }
+
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(status, forKey: .status)
+            try c.encode(schedule_id, forKey: .schedule_id)
+            try c.encode(enabled, forKey: .enabled)
+            try c.encode(next_run_at, forKey: .next_run_at)
+        }
     }
 
     private func create(_ request: Request, _ context: APIRequestContext) async throws -> Response {
