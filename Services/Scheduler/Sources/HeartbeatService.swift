@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import Redis
+import SchedulerCore
 import ServiceLifecycle
 
 /// Writes this replica's status to `sundial:scheduler:{worker_id}` every `interval`, with a
@@ -14,11 +15,17 @@ public struct HeartbeatService: Service {
     let interval: Duration
     let logger: Logger
 
-    public init(redis: RedisClient, status: SchedulerStatus, interval: Duration, logger: Logger) {
+    let engineStatus: (@Sendable () async -> SchedulerEngineStatus)?
+
+    public init(
+        redis: RedisClient, status: SchedulerStatus, interval: Duration, logger: Logger,
+        engineStatus: (@Sendable () async -> SchedulerEngineStatus)? = nil
+    ) {
         self.redis = redis
         self.status = status
         self.interval = interval
         self.logger = logger
+        self.engineStatus = engineStatus
     }
 
     public func run() async throws {
@@ -28,7 +35,14 @@ public struct HeartbeatService: Service {
             var failing = false
             while !Task.isCancelled {
                 do {
-                    status.update { $0.last_heartbeat_at = Date() }
+                    let engine = await engineStatus?()
+                    status.update {
+                        $0.last_heartbeat_at = Date()
+                        if let engine {
+                            $0.schedules_loaded = engine.schedulesLoaded
+                            $0.invalid_schedules = engine.invalidSchedules.count
+                        }
+                    }
                     let json = String(decoding: try JSONEncoder.sundial.encode(status.snapshot()), as: UTF8.self)
                     try await redis.setex(key, seconds: ttl, json)
                     if failing {

@@ -1,13 +1,18 @@
+import AgentClient
+import Domain
 import Foundation
 import Hummingbird
 import Logging
 import Observability
+import SchedulerCore
+import ServiceLifecycle
 import ServiceRuntime
 import SundialConfig
 
-/// Builds `sundial-scheduler`: opens Postgres (migrating the schema) and Redis, then runs
-/// the operations HTTP server (`/health`, `/ready`, `/metrics` on its own port) next to
-/// the scheduler's long-running services. SIGTERM/SIGINT stop everything gracefully.
+/// Builds `sundial-scheduler`: opens Postgres (migrating the schema) and Redis, then runs the
+/// scheduling engine, the queued-execution worker, the execution janitor and the heartbeat,
+/// next to the operations HTTP server (`/health`, `/ready`, `/metrics`, `/status` on its own
+/// port). SIGTERM/SIGINT stop everything gracefully: no new occurrences, running ones finish.
 public func buildSchedulerApplication(config: SchedulerConfig, logger: Logger) async throws -> some ApplicationProtocol {
     var logger = logger
     logger[metadataKey: "worker_id"] = .string(config.workerID)
@@ -16,11 +21,11 @@ public func buildSchedulerApplication(config: SchedulerConfig, logger: Logger) a
 }
 
 /// Wires the scheduler on already opened resources (tests pass their own).
-public func buildSchedulerApplication(config: SchedulerConfig, resources: ServiceResources, logger: Logger) -> some ApplicationProtocol {
+public func buildSchedulerApplication(
+    config: SchedulerConfig, resources: ServiceResources, logger: Logger, transport: (any AgentTransport)? = nil
+) -> some ApplicationProtocol {
     let status = SchedulerStatus(workerID: config.workerID, startedAt: Date())
-    let heartbeat = HeartbeatService(
-        redis: resources.redis, status: status, interval: .seconds(config.heartbeatIntervalSeconds), logger: logger
-    )
+    let components = SchedulerComponents(config: config, resources: resources, status: status, logger: logger, transport: transport)
     let router = Router()
     OperationalRoutes.add(to: router, service: "sundial-scheduler", registry: MetricsSetup.bootstrap(), checks: resources.readinessChecks)
     router.get("/status") { _, _ -> Response in
@@ -30,7 +35,62 @@ public func buildSchedulerApplication(config: SchedulerConfig, resources: Servic
     return Application(
         router: router,
         configuration: .init(address: .hostname(config.common.httpHost, port: config.common.httpPort), serverName: "sundial-scheduler"),
-        services: [resources.closer(logger: logger), heartbeat],
+        services: [resources.closer(logger: logger)] + components.services,
         logger: logger
     )
+}
+
+/// Everything the scheduler runs, wired on shared resources.
+struct SchedulerComponents {
+    let services: [any Service]
+    let engine: SchedulerEngine
+
+    init(config: SchedulerConfig, resources: ServiceResources, status: SchedulerStatus, logger: Logger, transport: (any AgentTransport)?) {
+        let feed = NotificationFeed(
+            configuration: resources.pool.configuration,
+            channels: [SchedulerChannels.schedulesChanged, PendingExecutionWorker.pendingChannel, PendingExecutionWorker.cancelChannel],
+            logger: logger)
+        let events = EventLog(redis: resources.redis, logger: logger)
+        let http = transport == nil ? CurlHTTPClient(logger: logger) : nil
+        let agentTransport: any AgentTransport = transport ?? AgentClient(http: http!, logger: logger)
+        let cancellations = CancellationRegistry()
+        let runner = AgentOccurrenceRunner(
+            pool: resources.pool, transport: agentTransport, urlTemplate: config.agentURLTemplate, cancellations: cancellations, logger: logger)
+        let completion = ExecutionCompletion(pool: resources.pool, events: events, logger: logger)
+        engine = SchedulerEngine(
+            configuration: SchedulerEngineConfiguration(
+                workerID: config.workerID, maxConcurrentExecutions: config.maxConcurrentExecutions,
+                resyncInterval: config.syncIntervalSeconds, lockTTLMargin: config.lockTTLSeconds),
+            clock: WallClock(),
+            source: PostgresScheduleSource(pool: resources.pool, feed: feed, logger: logger),
+            store: PostgresOccurrenceStore(pool: resources.pool, events: events, logger: logger),
+            locker: RedisOccurrenceLocker(redis: resources.redis),
+            runner: runner,
+            observer: EngineObserver(status: status, logger: logger))
+        let engine = self.engine
+        let heartbeat = HeartbeatService(
+            redis: resources.redis, status: status, interval: .seconds(config.heartbeatIntervalSeconds), logger: logger,
+            engineStatus: { await engine.status() })
+        services = [
+            ShutdownHook { await http?.shutdown() },
+            FeedService(feed: feed),
+            heartbeat,
+            ExecutionJanitor(
+                pool: resources.pool, events: events, workerID: config.workerID, heartbeatInterval: .seconds(10),
+                staleAfterSeconds: 60, logger: logger),
+            PendingExecutionWorker(
+                pool: resources.pool, feed: feed, runner: runner, completion: completion, events: events, status: status,
+                workerID: config.workerID, maxConcurrent: config.maxConcurrentExecutions, pollInterval: .seconds(2), logger: logger),
+            SchedulerEngineService(engine: engine, logger: logger),
+        ]
+    }
+}
+
+/// Keeps the LISTEN connection running for the scheduler's lifetime.
+struct FeedService: Service {
+    let feed: NotificationFeed
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown { await feed.run() }
+    }
 }

@@ -11,6 +11,7 @@ public final class SchedulerStatus: Sendable {
         public var last_heartbeat_at: Date?
         public var schedules_loaded: Int
         public var running_executions: Int
+        public var invalid_schedules: Int = 0
     }
 
     private let state: Mutex<Snapshot>
