@@ -62,10 +62,14 @@ public func buildAPIRouter(config: APIConfig, resources: ServiceResources, auth:
     agents.add(to: api)
     let schedules = ScheduleRoutes(agents: agents, schedules: ScheduleRepository(database: resources.pool), now: now)
     schedules.add(to: api)
+    let executions = ExecutionRepository(database: resources.pool)
+    let presence = SchedulerPresence(redis: resources.redis)
     ExecutionRoutes(
-        agents: agents, schedules: schedules, agentRepository: agentRepository,
-        executions: ExecutionRepository(database: resources.pool), presence: SchedulerPresence(redis: resources.redis)
+        agents: agents, schedules: schedules, agentRepository: agentRepository, executions: executions, presence: presence
     ).add(to: api)
+    let scheduleRepository = ScheduleRepository(database: resources.pool)
+    ScheduleViewRoutes(agents: agentRepository, schedules: scheduleRepository, executions: executions, now: now).add(to: api)
+    OpsRoutes(pool: resources.pool, agents: agentRepository, schedules: scheduleRepository, presence: presence, now: now).add(to: api)
 
     // Authentication comes before "not found": an unknown /api path answers 401 without a
     // token and 404 with one.

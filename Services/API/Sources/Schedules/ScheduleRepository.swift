@@ -141,3 +141,21 @@ struct ScheduleRepository: Sendable {
         )
     }
 }
+
+extension ScheduleRepository {
+    /// Schedules of the given agents (nil: all agents), newest first.
+    func list(agents: [String]?, enabled: Bool? = nil) async throws -> [Schedule] {
+        var conditions: [String] = []
+        var binds: [PostgresValue] = []
+        if let agents {
+            binds.append(.textArray(agents))
+            conditions.append("s.agent_name = ANY($\(binds.count))")
+        }
+        if let enabled {
+            binds.append(.bool(enabled))
+            conditions.append("s.enabled = $\(binds.count)")
+        }
+        let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        return try await database.query("SELECT \(Self.columns) \(Self.from) \(filter) ORDER BY s.created_at DESC, s.id", binds).map(Self.decode)
+    }
+}
