@@ -12,6 +12,8 @@ help:
 	@echo "make stop            stop the private Postgres and Redis servers"
 	@echo "make bench           all benchmarks (release build)"
 	@echo "make bench-cron      cron engine next-fire throughput"
+	@echo "make bench-api       REST req/s and p99 with wrk (private database and ports)"
+	@echo "make bench-scheduler firing lateness with two replicas, pickup, 100k resync and RSS"
 	@echo "make validate-deploy lint docker-compose.yml, deploy/Dockerfile and deploy/k8s"
 
 provision:
@@ -33,11 +35,19 @@ stop:
 	@bash scripts/stop.sh
 
 bench: bench-cron
+bench: bench-api bench-scheduler
 
 bench-cron:
 	@bash scripts/provision.sh deps
 	$(SWIFT) build -c release --product sundial-bench-cron
 	@$$($(SWIFT) build -c release --show-bin-path)/sundial-bench-cron
+
+.PHONY: bench-api bench-scheduler
+bench-api:
+	@bash scripts/bench-api.sh
+
+bench-scheduler:
+	@bash scripts/bench-scheduler.sh
 
 validate-deploy:
 	@bash scripts/validate-deploy.sh

@@ -188,3 +188,15 @@ extension Data: PostgresDecodable {
         Data(try [UInt8].decode(postgresText: text, typeOID: typeOID))
     }
 }
+
+extension PostgresRow {
+    /// Decodes a text column holding an enumeration's raw value (`status`, `trigger`, …).
+    public func decodeEnum<T: RawRepresentable>(_ type: T.Type = T.self, at column: String) throws(PostgresError) -> T
+    where T.RawValue == String {
+        let text = try decode(String.self, at: column)
+        guard let value = T(rawValue: text) else {
+            throw PostgresError(.decode, message: "column \"\(column)\": unknown value \"\(text)\" for \(T.self)")
+        }
+        return value
+    }
+}

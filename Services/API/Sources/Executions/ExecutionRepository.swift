@@ -161,18 +161,13 @@ struct ExecutionRepository: Sendable {
     }
 
     static func decode(_ row: PostgresRow, withLog: Bool) throws -> Execution {
-        func enumValue<T: RawRepresentable>(_ column: String) throws -> T where T.RawValue == String {
-            let text = try row.decode(String.self, at: column)
-            guard let value = T(rawValue: text) else { throw PostgresError(.decode, message: "column \"\(column)\": unknown value \"\(text)\"") }
-            return value
-        }
         return Execution(
             id: try row.decode(UUID.self, at: "id").uuidString.lowercased(),
             scheduleID: try row.decodeIfPresent(UUID.self, at: "schedule_id")?.uuidString.lowercased(),
             scheduleName: try row.decodeIfPresent(String.self, at: "schedule_name"),
             agentName: try row.decode(String.self, at: "agent_name"),
-            status: try enumValue("status"),
-            triggeredBy: try enumValue("triggered_by"),
+            status: try row.decodeEnum(at: "status"),
+            triggeredBy: try row.decodeEnum(at: "triggered_by"),
             scheduledFor: try row.decode(Date.self, at: "scheduled_for"),
             attempt: try row.decode(Int.self, at: "attempt"),
             skipReason: try row.decodeIfPresent(String.self, at: "skip_reason"),

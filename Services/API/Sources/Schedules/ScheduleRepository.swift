@@ -93,19 +93,12 @@ struct ScheduleRepository: Sendable {
     }
 
     static func decode(_ row: PostgresRow) throws -> Schedule {
-        func policy<T: RawRepresentable>(_ type: T.Type, _ column: String) throws -> T where T.RawValue == String {
-            let text = try row.decode(String.self, at: column)
-            guard let value = T(rawValue: text) else {
-                throw PostgresError(.decode, message: "column \"\(column)\": unknown value \"\(text)\"")
-            }
-            return value
-        }
         return Schedule(
             id: try row.decode(UUID.self, at: "id").uuidString.lowercased(),
             agentName: try row.decode(String.self, at: "agent_name"),
             owner: try row.decode(String.self, at: "owner_name"),
             name: try row.decode(String.self, at: "name"),
-            trigger: try policy(TriggerKind.self, "trigger"),
+            trigger: try row.decodeEnum(TriggerKind.self, at: "trigger"),
             cronExpression: try row.decodeIfPresent(String.self, at: "cron_expression"),
             runAt: try row.decodeIfPresent(Date.self, at: "run_at"),
             intervalSeconds: try row.decodeIfPresent(Int.self, at: "interval_seconds"),
@@ -120,10 +113,10 @@ struct ScheduleRepository: Sendable {
             model: try row.decodeIfPresent(String.self, at: "model"),
             maxRetries: try row.decode(Int.self, at: "max_retries"),
             retryDelaySeconds: try row.decode(Int.self, at: "retry_delay_seconds"),
-            catchup: try policy(CatchupPolicy.self, "catchup"),
-            overlap: try policy(OverlapPolicy.self, "overlap"),
+            catchup: try row.decodeEnum(CatchupPolicy.self, at: "catchup"),
+            overlap: try row.decodeEnum(OverlapPolicy.self, at: "overlap"),
             misfireGraceSeconds: try row.decode(Int.self, at: "misfire_grace_seconds"),
-            notify: try policy(NotifyPolicy.self, "notify"),
+            notify: try row.decodeEnum(NotifyPolicy.self, at: "notify"),
             notifyWebhookURL: try row.decodeIfPresent(String.self, at: "notify_webhook_url"),
             destination: row.isNull("destination") ? JSONValue?.none : try row.decodeJSON(JSONValue.self, at: "destination"),
             sessionKey: try row.decodeIfPresent(String.self, at: "session_key"),

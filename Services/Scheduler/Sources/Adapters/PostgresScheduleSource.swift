@@ -85,16 +85,11 @@ struct PostgresScheduleSource: ScheduleSource {
     }
 
     static func decode(_ row: PostgresRow) throws -> ScheduleDefinition {
-        func enumValue<T: RawRepresentable>(_ column: String) throws -> T where T.RawValue == String {
-            let text = try row.decode(String.self, at: column)
-            guard let value = T(rawValue: text) else { throw PostgresError(.decode, message: "column \"\(column)\": unknown value \"\(text)\"") }
-            return value
-        }
         return ScheduleDefinition(
             id: try row.decode(UUID.self, at: "id").uuidString.lowercased(),
             agentName: try row.decode(String.self, at: "agent_name"),
             name: try row.decode(String.self, at: "name"),
-            triggerKind: try enumValue("trigger"),
+            triggerKind: try row.decodeEnum(at: "trigger"),
             cronExpression: try row.decodeIfPresent(String.self, at: "cron_expression"),
             runAt: try row.decodeIfPresent(Date.self, at: "run_at"),
             intervalSeconds: try row.decodeIfPresent(Int.self, at: "interval_seconds"),
@@ -102,8 +97,8 @@ struct PostgresScheduleSource: ScheduleSource {
             timezone: try row.decode(String.self, at: "timezone"),
             enabled: try row.decode(Bool.self, at: "enabled"),
             revision: try row.decode(Int64.self, at: "revision"),
-            catchup: try enumValue("catchup"),
-            overlap: try enumValue("overlap"),
+            catchup: try row.decodeEnum(at: "catchup"),
+            overlap: try row.decodeEnum(at: "overlap"),
             misfireGraceSeconds: try row.decode(Int.self, at: "misfire_grace_seconds"),
             maxRetries: try row.decode(Int.self, at: "max_retries"),
             retryDelaySeconds: try row.decode(Int.self, at: "retry_delay_seconds"),
