@@ -1,3 +1,5 @@
+import Synchronization
+
 /// One dependency that `/ready` reports on (`postgres`, `redis`).
 public struct ReadinessCheck: Sendable {
     public var name: String
@@ -35,20 +37,44 @@ public struct ReadinessReport: Sendable, Equatable {
         }
     }
 
+    /// Runs one check, answering after at most `timeout` even when the check itself is stuck
+    /// (a connect attempt to a dead server): the check keeps running on its own and is ignored.
     private static func runOne(_ check: ReadinessCheck, timeout: Duration) async -> Entry {
-        do {
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { try await check.check() }
-                group.addTask {
-                    try await Task.sleep(for: timeout)
-                    throw TimeoutError(timeout: timeout)
+        let decided = FirstOnly()
+        let error: (any Error)? = await withCheckedContinuation { continuation in
+            @Sendable func finish(_ result: Result<Void, any Error>) {
+                guard decided.claim() else { return }
+                switch result {
+                case .success: continuation.resume(returning: nil)
+                case .failure(let error): continuation.resume(returning: error)
                 }
-                defer { group.cancelAll() }
-                try await group.next()
             }
-            return Entry(name: check.name, ok: true, error: nil)
-        } catch {
-            return Entry(name: check.name, ok: false, error: "\(error)")
+            Task {
+                do {
+                    try await check.check()
+                    finish(.success(()))
+                } catch {
+                    finish(.failure(error))
+                }
+            }
+            Task {
+                try? await Task.sleep(for: timeout)
+                finish(.failure(TimeoutError(timeout: timeout)))
+            }
+        }
+        if let error { return Entry(name: check.name, ok: false, error: "\(error)") }
+        return Entry(name: check.name, ok: true, error: nil)
+    }
+
+    /// True for the first caller only.
+    final class FirstOnly: Sendable {
+        private let taken = Mutex(false)
+
+        func claim() -> Bool {
+            taken.withLock { taken in
+                defer { taken = true }
+                return !taken
+            }
         }
     }
 
