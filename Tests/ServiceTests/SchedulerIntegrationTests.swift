@@ -13,19 +13,33 @@ import Testing
 /// An in-process agent: records every call, answers after `delay`, fails messages with `[fail]`.
 final class RecordingTransport: AgentTransport {
     private let calls = Mutex<[String]>([])
+    private let load = Mutex<[String: (now: Int, max: Int)]>([:])
     let delay: Duration
 
     init(delay: Duration = .milliseconds(50)) { self.delay = delay }
 
     var executionIDs: [String] { calls.withLock { $0 } }
+    /// The most calls to the agent's endpoint that were in flight at once.
+    func maxInFlight(agent: String) -> Int {
+        load.withLock { loads in loads.filter { $0.key.contains(agent) }.map(\.value.max).max() ?? 0 }
+    }
 
     func runTask(endpoint: String, request: AgentTaskRequest, timeout: Duration) async throws -> AgentTaskOutcome {
         calls.withLock { $0.append(request.executionID) }
+        load.withLock { loads in
+            var entry = loads[endpoint] ?? (0, 0)
+            entry.now += 1
+            entry.max = max(entry.max, entry.now)
+            loads[endpoint] = entry
+        }
+        defer { load.withLock { $0[endpoint]?.now -= 1 } }
         try await Task.sleep(for: delay)
         if request.message.contains("[fail]") {
             return .failed(AgentCallError(kind: .serverError(status: 500, body: "boom"), message: "agent returned HTTP 500: boom"))
         }
-        return .completed(AgentTaskResult(response: "done: \(request.message)", sessionID: "s-\(request.executionID.prefix(8))"), httpStatus: 200)
+        return .completed(
+            AgentTaskResult(response: "done: \(request.message)", executionLog: [["role": "assistant", "text": "done"]], sessionID: "s-\(request.executionID.prefix(8))"),
+            httpStatus: 200)
     }
 
     func health(endpoint: String, timeout: Duration) async -> Bool { true }

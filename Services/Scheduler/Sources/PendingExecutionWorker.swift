@@ -97,11 +97,16 @@ struct PendingExecutionWorker: Service {
             guard let row = try await tx.queryFirst(
                 """
                 UPDATE executions e SET status = 'running', started_at = now(), heartbeat_at = now(), worker_id = $1
-                WHERE e.id = (SELECT id FROM executions WHERE status = 'pending' ORDER BY created_at, id LIMIT 1 FOR UPDATE SKIP LOCKED)
+                WHERE e.id = (
+                    -- The oldest queued run whose agent is below its max_concurrency (others wait, in order).
+                    SELECT p.id FROM executions p JOIN agents a ON a.name = p.agent_name
+                    WHERE p.status = 'pending'
+                      AND (SELECT count(*) FROM executions r WHERE r.agent_name = p.agent_name AND r.status = 'running') < a.max_concurrency
+                    ORDER BY p.created_at, p.id LIMIT 1 FOR UPDATE OF p SKIP LOCKED)
                 RETURNING e.id, e.schedule_id, e.agent_name, e.message, e.context, e.model_used, e.triggered_by, e.attempt,
                     (SELECT name FROM schedules WHERE id = e.schedule_id) AS schedule_name,
-                    (SELECT timeout_seconds FROM schedules WHERE id = e.schedule_id) AS timeout_seconds,
-                    (SELECT allowed_tools FROM schedules WHERE id = e.schedule_id) AS allowed_tools,
+                    COALESCE(e.timeout_seconds, (SELECT timeout_seconds FROM schedules WHERE id = e.schedule_id)) AS timeout_seconds,
+                    COALESCE(e.allowed_tools, (SELECT allowed_tools FROM schedules WHERE id = e.schedule_id)) AS allowed_tools,
                     (SELECT session_key FROM schedules WHERE id = e.schedule_id) AS session_key
                 """, .text(workerID))
             else { return nil }

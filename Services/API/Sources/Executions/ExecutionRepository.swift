@@ -102,6 +102,18 @@ struct ExecutionRepository: Sendable {
         ).map { try Self.decode($0, withLog: false) }
     }
 
+    /// Waits until the execution reaches a final state (polling), or `timeout` passes (nil).
+    func waitForCompletion(agent: String, id: String, timeout: Duration) async throws -> Execution? {
+        let deadline = ContinuousClock.now + timeout
+        var delay = Duration.milliseconds(50)
+        while ContinuousClock.now < deadline {
+            if let execution = try await find(agent: agent, id: id), execution.status.isFinal { return execution }
+            try await Task.sleep(for: delay)
+            delay = min(delay * 2, .milliseconds(250))
+        }
+        return nil
+    }
+
     /// Whether an execution of the schedule is pending or running now.
     func isActive(scheduleID: String) async throws -> Bool {
         guard let uuid = UUID(uuidString: scheduleID) else { return false }
@@ -114,7 +126,7 @@ struct ExecutionRepository: Sendable {
     /// on `executions_pending` in the same transaction.
     func insertPending(
         scheduleID: String?, agent: String, triggeredBy: TriggeredBy, message: String, context: [String: JSONValue],
-        model: String?
+        model: String?, timeoutSeconds: Int? = nil, allowedTools: [String]? = nil, sourceAgent: String? = nil
     ) async throws -> Execution {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
@@ -122,11 +134,13 @@ struct ExecutionRepository: Sendable {
         return try await database.withTransaction { tx in
             let row = try await tx.queryFirst(
                 """
-                INSERT INTO executions (schedule_id, agent_name, triggered_by, status, message, context, model_used)
-                VALUES ($1, $2, $3, 'pending', $4, $5, $6) RETURNING id
+                INSERT INTO executions (schedule_id, agent_name, triggered_by, status, message, context, model_used,
+                                        timeout_seconds, allowed_tools, source_agent)
+                VALUES ($1, $2, $3, 'pending', $4, $5, $6, $7, $8::jsonb, $9) RETURNING id
                 """,
                 PostgresValue(scheduleID.flatMap(UUID.init(uuidString:))), .text(agent), .text(triggeredBy.rawValue), .text(message),
-                .json(contextJSON), PostgresValue(model))
+                .json(contextJSON), PostgresValue(model), PostgresValue(timeoutSeconds),
+                try allowedTools.map { PostgresValue.json(try encoder.encode($0)) } ?? .null, PostgresValue(sourceAgent))
             let id = try row!.decode(UUID.self, at: "id")
             try await tx.execute("SELECT pg_notify($1, $2)", .text(Self.pendingChannel), .text(id.uuidString.lowercased()))
             let stored = try await tx.queryFirst("SELECT \(Self.listColumns), e.execution_log \(Self.from) WHERE e.id = $1", .uuid(id))
