@@ -73,6 +73,7 @@ public struct SchedulerConfig: Sendable, Equatable {
     public var lockTTLSeconds: Double
     public var heartbeatIntervalSeconds: Double
     public var maxConcurrentExecutions: Int
+    public var agentHealthIntervalSeconds: Double
 
     public init(environment env: Environment = .process) throws(ConfigError) {
         common = try CommonConfig(environment: env, defaultPort: 8081)
@@ -83,6 +84,7 @@ public struct SchedulerConfig: Sendable, Equatable {
         lockTTLSeconds = try env.seconds("SUNDIAL_LOCK_TTL", default: 30, range: 2...600)
         heartbeatIntervalSeconds = try env.seconds("SUNDIAL_HEARTBEAT_INTERVAL", default: 5, range: 0.1...300)
         maxConcurrentExecutions = try env.int("SUNDIAL_MAX_CONCURRENT_EXECUTIONS", default: 200, range: 1...10_000)
+        agentHealthIntervalSeconds = try env.seconds("SUNDIAL_AGENT_HEALTH_INTERVAL", default: 15, range: 1...3600)
     }
 }
 

@@ -78,6 +78,9 @@ struct SchedulerComponents {
             ExecutionJanitor(
                 pool: resources.pool, events: events, workerID: config.workerID, heartbeatInterval: .seconds(10),
                 staleAfterSeconds: 60, logger: logger),
+            AgentHealthMonitor(
+                pool: resources.pool, redis: resources.redis, transport: agentTransport, urlTemplate: config.agentURLTemplate,
+                interval: .seconds(config.agentHealthIntervalSeconds), logger: logger),
             PendingExecutionWorker(
                 pool: resources.pool, feed: feed, runner: runner, completion: completion, events: events, status: status,
                 workerID: config.workerID, maxConcurrent: config.maxConcurrentExecutions, pollInterval: .seconds(2), logger: logger),
