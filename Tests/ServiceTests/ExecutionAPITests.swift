@@ -125,3 +125,48 @@ struct RedisCleanup {
         await client.shutdown()
     }
 }
+
+@Suite("Execution SSE stream", .enabled(if: TestEnvironment.available), .serialized)
+struct ExecutionStreamTests {
+    @Test("replays a finished execution then ends; Last-Event-ID resumes; live changes stream in order")
+    func stream() async throws {
+        let harness = try await APITestHarness.make()
+        let pool = harness.resources.pool
+        try await harness.run { anonymous in
+            let admin = try await anonymous.login()
+            let agent = APIClient.uniqueAgentName("test-sse")
+            _ = try await admin.request(.post, "/api/agents", json: #"{"name":"\#(agent)"}"#)
+            let done = try await pool.queryFirst(
+                """
+                INSERT INTO executions (agent_name, triggered_by, status, message, started_at, completed_at, duration_ms, response)
+                VALUES ($1, 'manual', 'success', 'm', now(), now(), 12, 'the answer') RETURNING id
+                """, .text(agent))!.decode(UUID.self, at: "id").uuidString.lowercased()
+            let replay = try await admin.request(.get, "/api/agents/\(agent)/executions/\(done)/stream")
+            #expect(replay.status == .ok)
+            #expect(replay.headers[.contentType] == "text/event-stream")
+            #expect(replay.body.contains("id: 3\ndata: "))
+            #expect(replay.body.contains(#""response":"the answer""#))
+            #expect(replay.body.hasSuffix("data: {\"type\":\"stream_end\"}\n\n"))
+            let resumed = try await admin.request(.get, "/api/agents/\(agent)/executions/\(done)/stream", headers: [.init("Last-Event-ID")!: "3"])
+            #expect(!resumed.body.contains("id: 3"))
+            #expect(resumed.body.contains("stream_end"))
+
+            let live = try await pool.queryFirst(
+                "INSERT INTO executions (agent_name, triggered_by, status, message) VALUES ($1, 'manual', 'pending', 'm') RETURNING id", .text(agent)
+            )!.decode(UUID.self, at: "id")
+            let finisher = Task {
+                try await Task.sleep(for: .milliseconds(400))
+                try await pool.execute("UPDATE executions SET status = 'running', started_at = now() WHERE id = $1", .uuid(live))
+                try await Task.sleep(for: .milliseconds(400))
+                try await pool.execute("UPDATE executions SET status = 'failed', error = 'boom', completed_at = now() WHERE id = $1", .uuid(live))
+            }
+            let streamed = try await admin.request(.get, "/api/agents/\(agent)/executions/\(live.uuidString.lowercased())/stream")
+            try await finisher.value
+            let ids = streamed.body.split(separator: "\n").filter { $0.hasPrefix("id: ") }
+            #expect(ids == ["id: 1", "id: 2", "id: 3"], "\(streamed.body)")
+            #expect(streamed.body.contains(#""error":"boom""#))
+            #expect(try await admin.request(.get, "/api/agents/\(agent)/executions/nonexistent/stream").status == .notFound)
+            #expect(try await anonymous.request(.get, "/api/agents/\(agent)/executions/\(done)/stream").status == .unauthorized)
+        }
+    }
+}

@@ -68,6 +68,7 @@ public func buildAPIRouter(config: APIConfig, resources: ServiceResources, auth:
         agents: agents, schedules: schedules, agentRepository: agentRepository, executions: executions, presence: presence
     ).add(to: api)
     TaskRoutes(agents: agents, executions: executions, presence: presence).add(to: api)
+    ExecutionStreamRoute(agents: agents, executions: executions).add(to: api)
     let scheduleRepository = ScheduleRepository(database: resources.pool)
     ScheduleViewRoutes(agents: agentRepository, schedules: scheduleRepository, executions: executions, now: now).add(to: api)
     OpsRoutes(pool: resources.pool, agents: agentRepository, schedules: scheduleRepository, presence: presence, now: now).add(to: api)
