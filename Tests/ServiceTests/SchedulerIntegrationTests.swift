@@ -185,6 +185,33 @@ struct SchedulerIntegrationTests {
         await Self.stop(replicas)
     }
 
+    @Test("edits and disables take effect at once: a disabled schedule never fires, a moved one fires at its new time")
+    func editsTakeEffect() async throws {
+        let transport = RecordingTransport()
+        let replica = try await Self.startReplica("it-edit-\(UUID().uuidString.prefix(4))", transport: transport)
+        let pool = replica.resources.pool
+        try await Task.sleep(for: .milliseconds(500))
+        let agent = try await Self.makeAgent(pool)
+        let disabled = try await Self.insertOnce(pool, agent: agent, at: Date().addingTimeInterval(2))
+        let moved = try await Self.insertOnce(pool, agent: agent, at: Date().addingTimeInterval(30))
+        try await Task.sleep(for: .milliseconds(300))
+        try await pool.execute("UPDATE schedules SET enabled = false WHERE id = $1", .uuid(UUID(uuidString: disabled)!))
+        let newTime = Date().addingTimeInterval(1.5)
+        try await pool.execute("UPDATE schedules SET run_at = $2 WHERE id = $1", .uuid(UUID(uuidString: moved)!), .timestamp(newTime))
+        var started: Date?
+        for _ in 0..<50 where started == nil {
+            try await Task.sleep(for: .milliseconds(100))
+            started = try await pool.queryFirst("SELECT started_at FROM executions WHERE schedule_id = $1", .uuid(UUID(uuidString: moved)!))?
+                .decodeIfPresent(Date.self, at: "started_at")
+        }
+        let startedAt = try #require(started, "the moved schedule did not fire")
+        #expect(abs(startedAt.timeIntervalSince(newTime)) < 1.5)
+        try await Task.sleep(for: .seconds(1))
+        let ranDisabled = try await pool.queryFirst("SELECT count(*)::int AS n FROM executions WHERE schedule_id = $1", .uuid(UUID(uuidString: disabled)!))!
+        #expect(try ranDisabled.decode(Int.self, at: "n") == 0)
+        await Self.stop([replica])
+    }
+
     @Test("an execution abandoned by a dead replica is closed and its retry queued")
     func recovery() async throws {
         let config = try SchedulerConfig(environment: TestEnvironment.environment())

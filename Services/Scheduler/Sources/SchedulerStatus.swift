@@ -1,4 +1,5 @@
 import Foundation
+import Metrics
 import Synchronization
 
 /// What this replica reports in its heartbeat (`sundial:scheduler:{worker_id}`) and on
@@ -23,7 +24,11 @@ public final class SchedulerStatus: Sendable {
     public func snapshot() -> Snapshot { state.withLock { $0 } }
 
     public func update(_ change: (inout Snapshot) -> Void) {
-        state.withLock { change(&$0) }
+        let running = state.withLock { snapshot -> Int in
+            change(&snapshot)
+            return snapshot.running_executions
+        }
+        Gauge(label: "sundial_executions_in_flight").record(running)
     }
 }
 

@@ -1,6 +1,7 @@
 import Domain
 import Foundation
 import Logging
+import Metrics
 import Postgres
 import SchedulerCore
 
@@ -22,7 +23,12 @@ struct PostgresScheduleSource: ScheduleSource {
         """
 
     func loadEnabled() async throws -> [ScheduleDefinition] {
-        try await pool.query("SELECT \(Self.columns) FROM schedules s WHERE s.enabled ORDER BY s.id").map(Self.decode)
+        let started = ContinuousClock.now
+        let definitions = try await pool.query("SELECT \(Self.columns) FROM schedules s WHERE s.enabled ORDER BY s.id").map(Self.decode)
+        let elapsed = ContinuousClock.now - started
+        Timer(label: "sundial_sync_load_seconds").recordNanoseconds(elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000)
+        logger.debug("loaded enabled schedules", metadata: ["count": "\(definitions.count)", "elapsed": "\(elapsed)"])
+        return definitions
     }
 
     func load(id: String) async throws -> ScheduleDefinition? {
