@@ -79,7 +79,7 @@ struct SchedulerIntegrationTests {
             .text("sched-\(UUID().uuidString.prefix(8))"))
         let agent = "sched-\(UUID().uuidString.prefix(8).lowercased())"
         try await pool.execute(
-            "INSERT INTO agents (name, owner, endpoint_url, enabled) VALUES ($1, $2, 'http://127.0.0.1:9/agent', $3)",
+            "INSERT INTO agents (name, owner, endpoint_url, enabled) VALUES ($1, $2, 'http://127.0.0.1:9/agents/' || $1, $3)",
             .text(agent), .uuid(try user!.decode(UUID.self, at: "id")), .bool(enabled))
         return agent
     }
@@ -209,6 +209,29 @@ struct SchedulerIntegrationTests {
         try await Task.sleep(for: .seconds(1))
         let ranDisabled = try await pool.queryFirst("SELECT count(*)::int AS n FROM executions WHERE schedule_id = $1", .uuid(UUID(uuidString: disabled)!))!
         #expect(try ranDisabled.decode(Int.self, at: "n") == 0)
+        await Self.stop([replica])
+    }
+
+    @Test("occurrences beyond the agent's max_concurrency wait as pending and all run")
+    func agentConcurrency() async throws {
+        let transport = RecordingTransport(delay: .milliseconds(400))
+        let replica = try await Self.startReplica("it-conc-\(UUID().uuidString.prefix(4))", transport: transport)
+        let pool = replica.resources.pool
+        try await Task.sleep(for: .milliseconds(500))
+        let agent = try await Self.makeAgent(pool)
+        try await pool.execute("UPDATE agents SET max_concurrency = 1 WHERE name = $1", .text(agent))
+        let at = Date().addingTimeInterval(1.5)
+        for index in 0..<3 { _ = try await Self.insertOnce(pool, agent: agent, at: at, message: "c\(index) {{schedule_name}}") }
+        var done = 0
+        for _ in 0..<60 where done < 3 {
+            try await Task.sleep(for: .milliseconds(100))
+            done = try await pool.queryFirst(
+                "SELECT count(*)::int AS n FROM executions WHERE agent_name = $1 AND status = 'success'", .text(agent))!.decode(Int.self, at: "n")
+        }
+        #expect(done == 3)
+        #expect(transport.maxInFlight(agent: agent) == 1)
+        let messages = try await pool.query("SELECT message FROM executions WHERE agent_name = $1", .text(agent)).map { try $0.decode(String.self, at: "message") }
+        #expect(messages.allSatisfy { $0.hasSuffix(" once") }, "\(messages)")
         await Self.stop([replica])
     }
 

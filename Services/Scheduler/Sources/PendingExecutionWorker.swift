@@ -94,21 +94,33 @@ struct PendingExecutionWorker: Service {
     func claimNext() async throws -> Claimed? {
         var published: [EventLog.Pending] = []
         let claimed: Claimed? = try await pool.withTransaction { tx in
+            // The oldest queued run whose agent is below its max_concurrency (others wait, in order).
+            guard let candidate = try await tx.queryFirst(
+                """
+                SELECT p.id, p.agent_name FROM executions p JOIN agents a ON a.name = p.agent_name
+                WHERE p.status = 'pending'
+                  AND (SELECT count(*) FROM executions r WHERE r.agent_name = p.agent_name AND r.status = 'running') < a.max_concurrency
+                ORDER BY p.created_at, p.id LIMIT 1 FOR UPDATE OF p SKIP LOCKED
+                """)
+            else { return nil }
+            let candidateID = try candidate.decode(UUID.self, at: "id")
+            // Concurrency decisions for one agent are serialised (the occurrence store takes the same lock);
+            // re-check the agent's load under it.
+            try await tx.execute("SELECT pg_advisory_xact_lock(hashtextextended($1, 11))", .text(try candidate.decode(String.self, at: "agent_name")))
             guard let row = try await tx.queryFirst(
                 """
                 UPDATE executions e SET status = 'running', started_at = now(), heartbeat_at = now(), worker_id = $1
-                WHERE e.id = (
-                    -- The oldest queued run whose agent is below its max_concurrency (others wait, in order).
-                    SELECT p.id FROM executions p JOIN agents a ON a.name = p.agent_name
-                    WHERE p.status = 'pending'
-                      AND (SELECT count(*) FROM executions r WHERE r.agent_name = p.agent_name AND r.status = 'running') < a.max_concurrency
-                    ORDER BY p.created_at, p.id LIMIT 1 FOR UPDATE OF p SKIP LOCKED)
+                WHERE e.id = $2 AND e.status = 'pending'
+                  AND (SELECT count(*) FROM executions r WHERE r.agent_name = e.agent_name AND r.status = 'running')
+                      < (SELECT max_concurrency FROM agents WHERE name = e.agent_name)
                 RETURNING e.id, e.schedule_id, e.agent_name, e.message, e.context, e.model_used, e.triggered_by, e.attempt,
                     (SELECT name FROM schedules WHERE id = e.schedule_id) AS schedule_name,
                     COALESCE(e.timeout_seconds, (SELECT timeout_seconds FROM schedules WHERE id = e.schedule_id)) AS timeout_seconds,
                     COALESCE(e.allowed_tools, (SELECT allowed_tools FROM schedules WHERE id = e.schedule_id)) AS allowed_tools,
-                    (SELECT session_key FROM schedules WHERE id = e.schedule_id) AS session_key
-                """, .text(workerID))
+                    (SELECT session_key FROM schedules WHERE id = e.schedule_id) AS session_key,
+                    (SELECT timezone FROM schedules WHERE id = e.schedule_id) AS timezone,
+                    (SELECT last_run_at FROM schedules WHERE id = e.schedule_id) AS last_run_at, e.scheduled_for
+                """, .text(workerID), .uuid(candidateID))
             else { return nil }
             let id = try row.decode(UUID.self, at: "id").uuidString.lowercased()
             let agent = try row.decode(String.self, at: "agent_name")
@@ -122,8 +134,16 @@ struct PendingExecutionWorker: Service {
                 fields["schedule_name"] = (try row.decodeIfPresent(String.self, at: "schedule_name")).map(JSONValue.string) ?? .null
             }
             published.append(try await events.record(.executionStarted, agent: agent, fields: fields, in: tx))
+            var message = try row.decode(String.self, at: "message")
+            if scheduleID != nil, let zone = try row.decodeIfPresent(String.self, at: "timezone").flatMap(TimeZone.init(identifier:)) {
+                // Schedule runs (manual triggers, queued occurrences) get their message template expanded.
+                message = MessageTemplate.expand(message, .init(
+                    firedAt: try row.decode(Date.self, at: "scheduled_for"), timeZone: zone,
+                    scheduleName: try row.decodeIfPresent(String.self, at: "schedule_name") ?? "", agentName: agent,
+                    lastRunAt: try row.decodeIfPresent(Date.self, at: "last_run_at")))
+            }
             let task = AgentOccurrenceRunner.AgentTask(
-                executionID: id, agentName: agent, message: try row.decode(String.self, at: "message"),
+                executionID: id, agentName: agent, message: message,
                 context: row.isNull("context") ? .object([:]) : try row.decodeJSON(JSONValue.self, at: "context"),
                 model: try row.decodeIfPresent(String.self, at: "model_used"),
                 allowedTools: row.isNull("allowed_tools") ? nil : try row.decodeJSON([String].self, at: "allowed_tools"),

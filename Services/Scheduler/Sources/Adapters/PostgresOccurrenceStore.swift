@@ -52,6 +52,28 @@ struct PostgresOccurrenceStore: OccurrenceStore {
                     "SELECT 1 AS found FROM executions WHERE schedule_id = $1 AND status = 'running'", .uuid(id))
                 if running != nil { return .busy }
             }
+            // At the agent's max_concurrency the occurrence is queued (pending) instead: the
+            // queued-execution worker starts it, in due order, when a slot frees. It is never dropped.
+            // Concurrency decisions for one agent are serialised (the queued-execution worker takes the same lock).
+            try await tx.execute("SELECT pg_advisory_xact_lock(hashtextextended($1, 11))", .text(agent))
+            let load = try await tx.queryFirst(
+                """
+                SELECT (SELECT count(*) FROM executions WHERE agent_name = a.name AND status = 'running')::int AS running, a.max_concurrency
+                FROM agents a WHERE a.name = $1
+                """, .text(agent))
+            if let load, try load.decode(Int.self, at: "running") >= load.decode(Int.self, at: "max_concurrency") {
+                let queued = try await tx.queryFirst(
+                    """
+                    INSERT INTO executions (schedule_id, agent_name, scheduled_for, attempt, triggered_by, status, message, context, model_used)
+                    SELECT s.id, s.agent_name, $2, $3, $4, 'pending', s.message, s.context, s.model FROM schedules s WHERE s.id = $1
+                    ON CONFLICT DO NOTHING RETURNING id
+                    """, .uuid(id), .timestamp(scheduledFor), .int(attempt), .text(triggeredBy.rawValue))
+                if let queued {
+                    try await tx.execute("SELECT pg_notify('executions_pending', $1)", .text(try queued.decode(UUID.self, at: "id").uuidString.lowercased()))
+                    logger.info("agent at max_concurrency: occurrence queued", metadata: ["schedule_id": "\(scheduleID)", "agent": "\(agent)"])
+                }
+                return .alreadyClaimed
+            }
             guard let row = try await tx.queryFirst(
                 """
                 INSERT INTO executions (schedule_id, agent_name, scheduled_for, attempt, triggered_by, status, started_at,
