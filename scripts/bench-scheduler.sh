@@ -28,8 +28,8 @@ bench_start stub SUNDIAL_STUB_PORT=19000 SUNDIAL_STUB_DELAY_MS="${BENCH_STUB_DEL
 bench_start api SUNDIAL_HTTP_PORT=18080 -- "$BIN/sundial-api"
 bench_wait_http "$API/ready" 60
 bench_wait_http "$STUB/health" 30
-start_replica() { # name port
-  bench_start "$1" SUNDIAL_HTTP_PORT="$2" SUNDIAL_WORKER_ID="bench-$1" -- "$BIN/sundial-scheduler"
+start_replica() { # name port [log level]
+  bench_start "$1" SUNDIAL_HTTP_PORT="$2" SUNDIAL_WORKER_ID="bench-$1" SUNDIAL_LOG_LEVEL="${3:-info}" -- "$BIN/sundial-scheduler"
 }
 say "starting two scheduler replicas :18081 :18082"
 start_replica sched-a 18081
@@ -44,7 +44,7 @@ curl -fsS -o /dev/null -H "Authorization: Bearer $TOKEN" -H "Content-Type: appli
 export BENCH_PSQL="$PG_BIN/psql -h 127.0.0.1 -p $PG_PORT -U sundial -d $BENCH_DB -v ON_ERROR_STOP=1 -qAt"
 export BENCH_API="$API" BENCH_TOKEN="$TOKEN" BENCH_AGENT="$AGENT" BENCH_STUB="$STUB"
 export BENCH_STUB_LOG="$BENCH_STATE/stub.log" BENCH_RESULTS="$BENCH_STATE/scheduler-results.json"
-export BENCH_STATUS="http://127.0.0.1:18081/status,http://127.0.0.1:18082/status"
+export BENCH_SCHED_PIDS="$PID_sched_a $PID_sched_b" BENCH_STATUS="http://127.0.0.1:18081/status,http://127.0.0.1:18082/status"
 rm -f "$BENCH_RESULTS"
 # shellcheck disable=SC2086
 python3 scripts/bench/scheduler.py rounds ${BENCH_ROUNDS:-1000 10000}
@@ -55,7 +55,7 @@ bench_stop_pid "$PID_sched_b"
 python3 scripts/bench/scheduler.py seed "${BENCH_LOAD:-100000}"
 say "starting a fresh replica on them"
 T0="$(date +%s.%N)"
-start_replica sched-c 18083
+start_replica sched-c 18083 debug  # debug: the "loaded enabled schedules" line times the SQL
 BENCH_SCHED_LOG="$BENCH_STATE/sched-c.log" python3 scripts/bench/scheduler.py resync "$T0" "$PID_sched_c"
 
 python3 scripts/bench/scheduler.py report

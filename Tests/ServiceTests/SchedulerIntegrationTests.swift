@@ -104,6 +104,7 @@ struct SchedulerIntegrationTests {
         let pool = replicas[0].resources.pool
         try await Task.sleep(for: .milliseconds(500))  // listeners up
         let agent = try await Self.makeAgent(pool)
+        try await pool.execute("UPDATE agents SET max_concurrency = 100 WHERE name = $1", .text(agent))
         let fireAt = Date().addingTimeInterval(2)
         var ids: [String] = []
         for index in 0..<12 {

@@ -58,7 +58,6 @@ def loaded_by_all():
 def round_(n, owner):
     due = (math.floor(time.time() / 60) + 1) * 60
     if due - time.time() < 20 + n / 1000: due += 60  # time to insert and for NOTIFY to reach both replicas
-    before = loaded_by_all()
     stub_offset = os.path.getsize(E["BENCH_STUB_LOG"])
     dup_before = len(http(E["BENCH_STUB"] + "/stats")["duplicate_execution_ids"])
     t = time.time()
@@ -69,7 +68,7 @@ def round_(n, owner):
     loaded_at = None
     print(f"[bench] N={n}: inserted in {inserted:.2f} s; due at {iso(due)} ({due - time.time():.0f} s)", flush=True)
     while time.time() < due:
-        if loaded_at is None and loaded_by_all() >= before + n: loaded_at = time.time()
+        if loaded_at is None and loaded_by_all() >= n: loaded_at = time.time()
         time.sleep(0.2)
     # Wait until every occurrence is recorded and finished, or 20 s without progress (bounded: 10 min).
     where = f"e.scheduled_for = to_timestamp({due}) AND s.name LIKE 'r{n}-%'"
@@ -101,6 +100,18 @@ def round_(n, owner):
     }
 
 
+def idle(pids, seconds=5):
+    """CPU per replica and database transactions per second while nothing is due."""
+    ticks = lambda pid: sum(int(v) for v in open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[11:13])
+    xacts = lambda: int(sql("SELECT xact_commit + xact_rollback FROM pg_stat_database WHERE datname = current_database()")[0][0])
+    time.sleep(3)
+    before, x0, t0 = [ticks(p) for p in pids], xacts(), time.time()
+    time.sleep(seconds)
+    elapsed = time.time() - t0
+    cpu = [(ticks(p) - b) / os.sysconf("SC_CLK_TCK") / elapsed * 100 for p, b in zip(pids, before)]
+    return {"cpu_percent": [round(c) for c in cpu], "db_tps": round((xacts() - x0) / elapsed)}
+
+
 def pickup(samples=5):
     out = []
     for i in range(samples):
@@ -124,6 +135,7 @@ def main():
     cmd, args = sys.argv[1], sys.argv[2:]
     results = load()
     if cmd == "rounds":
+        results["idle"] = idle(E.get("BENCH_SCHED_PIDS", "").split())
         owner = sql("SELECT id FROM users WHERE username = 'admin'")[0][0]
         results["rounds"] = [round_(int(n), owner) for n in args]
         print("[bench] pickup: 5 schedules created through the API 2 s before they are due", flush=True)
@@ -145,18 +157,19 @@ def main():
     elif cmd == "resync":
         t0, pid = float(args[0]), args[1]
         enabled = int(sql("SELECT count(*) FROM schedules WHERE enabled")[0][0])
-        ready = synced = None
+        ready = synced = load_s = None
         deadline = time.time() + 180
         while synced is None and time.time() < deadline:
             for line in open(E["BENCH_SCHED_LOG"], errors="replace"):
                 if '"database schema is up to date"' in line or '"migrations applied"' in line: ready = parse_ts(json.loads(line)["ts"])
                 if '"schedules synced"' in line and int(json.loads(line)["loaded"]) >= enabled: synced = parse_ts(json.loads(line)["ts"])
+                if '"loaded enabled schedules"' in line: load_s = float(json.loads(line)["elapsed"].split()[0])
             time.sleep(0.05)
         rss = lambda: {k: int(v.split()[0]) / 1024 for k, v in (l.split(":", 1) for l in open(f"/proc/{pid}/status")) if k in ("VmRSS", "VmHWM")}
         first = rss()
         time.sleep(5)
         results["resync"] = {"enabled": enabled, "start_to_synced": synced and synced - t0,
-                             "schema_ready_to_synced": synced and ready and synced - ready,
+                             "schema_ready_to_synced": synced and ready and synced - ready, "load": load_s,
                              "rss_mb": first["VmRSS"], "rss_after_5s_mb": rss()["VmRSS"], "hwm_mb": rss()["VmHWM"]}
     elif cmd == "report":
         report(results)
@@ -176,6 +189,8 @@ def report(r):
                      f"{'/'.join(ms(v) for v in x['receipt']):>24}  {'/'.join(ms(v) for v in x['started']):>26}  "
                      f"p99 < {limit * 1000:.0f} ms, 0 dup, 0 missed: {ok(met)}")
         lines.append(f"{'':>6} replicas {x['workers']}, statuses {x['statuses']}, loaded by both {x['loaded_before_due_s']} s before due")
+    if r.get("idle"):
+        lines.append(f"idle (nothing due): replica CPU {r['idle']['cpu_percent']} %, database {r['idle']['db_tps']} transactions/s")
     p = r.get("pickup", [])
     worst = max((s["receipt"] if s["receipt"] is not None else s["started"] or 99) for s in p) if p else None
     verdicts.append(worst is not None and worst < 1)
@@ -185,7 +200,7 @@ def report(r):
     if s:
         verdicts += [s["schema_ready_to_synced"] is not None and s["schema_ready_to_synced"] < 1, s["rss_after_5s_mb"] < 300]
         lines.append(f"resync of {s['enabled']} enabled schedules: process start -> synced {ms(s['start_to_synced'])} ms, "
-                     f"schema ready -> synced {ms(s['schema_ready_to_synced'])} ms  target < 1000: {ok(verdicts[-2])}")
+                     f"schema ready -> synced {ms(s['schema_ready_to_synced'])} ms (of which SQL + decode {ms(s.get('load'))} ms)  target < 1000: {ok(verdicts[-2])}")
         lines.append(f"scheduler RSS with them loaded: {s['rss_mb']:.0f} MB at sync, {s['rss_after_5s_mb']:.0f} MB 5 s later "
                      f"(peak {s['hwm_mb']:.0f} MB)  target < 300 MB: {ok(verdicts[-1])}")
     lines.append("lateness = agent receipt (stub log: completion ts - duration_ms) - scheduled time; started_at = executions.started_at - scheduled_for")

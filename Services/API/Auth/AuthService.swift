@@ -258,9 +258,11 @@ public final class AuthService: Sendable {
     /// user's) is `notFound`.
     public func deleteAPIKey(by caller: Identity, id: String) async throws {
         try AuthPolicy.requireKeyManagement(caller)
-        guard let keyID = UUID(uuidString: id), try await store.deleteKey(id: keyID, owner: caller.userID) else {
-            throw AuthError(.notFound, "API key not found")
-        }
+        // Two guards, not `guard let …, try await …`: that form crashes the Swift 6.3.1 optimiser
+        // (signal 11 in CoroSplit) in release builds.
+        guard let keyID = UUID(uuidString: id) else { throw AuthError(.notFound, "API key not found") }
+        let deleted = try await store.deleteKey(id: keyID, owner: caller.userID)
+        guard deleted else { throw AuthError(.notFound, "API key not found") }
         logger.info("API key deleted", metadata: ["key_id": "\(keyID)", "by": "\(caller.username)"])
     }
 }

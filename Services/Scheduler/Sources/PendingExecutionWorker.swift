@@ -190,27 +190,59 @@ final class SlotCounter: Sendable {
     func give() { free.withLock { $0 += 1 } }
 }
 
-/// A level-triggered wake-up: `signal()` before or during `wait` makes it return.
+/// A level-triggered wake-up: `signal()` before or during `wait` makes it return. (Not an
+/// AsyncStream: cancelling a pending `next()` would end the stream for good and turn every
+/// later wait into a busy loop.)
 final class WakeFlag: Sendable {
-    private let stream: AsyncStream<Void>
-    private let continuation: AsyncStream<Void>.Continuation
-
-    init() {
-        (stream, continuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+    private struct State {
+        var signalled = false
+        var waiter: CheckedContinuation<Void, Never>?
+        var generation: UInt64 = 0
     }
 
-    func signal() { continuation.yield() }
+    private let state = Mutex(State())
 
-    /// Returns on a signal or after `timeout`, whichever comes first.
-    func wait(timeout: Duration) async {
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { try? await Task.sleep(for: timeout) }
-            group.addTask { [stream] in
-                var iterator = stream.makeAsyncIterator()
-                _ = await iterator.next()
+    func signal() {
+        let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            guard let waiter = state.waiter else {
+                state.signalled = true
+                return nil
             }
-            await group.next()
-            group.cancelAll()
+            state.waiter = nil
+            return waiter
         }
+        waiter?.resume()
+    }
+
+    /// Returns on a signal (also one that came before the call) or after `timeout`.
+    func wait(timeout: Duration) async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let generation = state.withLock { state -> UInt64? in
+                if state.signalled {
+                    state.signalled = false
+                    return nil
+                }
+                state.generation += 1
+                state.waiter = continuation
+                return state.generation
+            }
+            guard let generation else {
+                continuation.resume()
+                return
+            }
+            Task {
+                try? await Task.sleep(for: timeout)
+                self.expire(generation)
+            }
+        }
+    }
+
+    private func expire(_ generation: UInt64) {
+        let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            guard state.generation == generation, let waiter = state.waiter else { return nil }
+            state.waiter = nil
+            return waiter
+        }
+        waiter?.resume()
     }
 }

@@ -60,9 +60,15 @@ struct ExecutionCompletion: Sendable {
             if let scheduleID {
                 fields["schedule_id"] = .string(scheduleID.uuidString.lowercased())
                 fields["schedule_name"] = (try row.decodeIfPresent(String.self, at: "schedule_name")).map(JSONValue.string) ?? .null
-                published += try await updateSchedule(tx, scheduleID: scheduleID, agent: agent, outcome: outcome, triggeredBy: triggeredBy)
+                published += try await updateSchedule(
+                    tx, scheduleID: scheduleID, agent: agent, outcome: outcome, triggeredBy: triggeredBy,
+                    attempt: try row.decode(Int.self, at: "attempt"))
             }
             published.insert(try await events.record(.executionCompleted, agent: agent, fields: fields, in: tx), at: 0)
+            // A slot of this agent is free: wake the queued-execution workers if runs are waiting for it.
+            try await tx.execute(
+                "SELECT pg_notify('executions_pending', $1) FROM executions WHERE agent_name = $1 AND status = 'pending' LIMIT 1",
+                .text(agent))
             return true
         }
         await events.publish(published)
@@ -75,17 +81,20 @@ struct ExecutionCompletion: Sendable {
 
     /// Last run, run count, the failure streak (auto-pause at `max_consecutive_failures`) and `next_run_at`.
     private func updateSchedule(
-        _ tx: PostgresTransaction, scheduleID: UUID, agent: String, outcome: RunOutcome, triggeredBy: String
+        _ tx: PostgresTransaction, scheduleID: UUID, agent: String, outcome: RunOutcome, triggeredBy: String, attempt: Int
     ) async throws -> [EventLog.Pending] {
         let counts = ["schedule", "catchup", "retry"].contains(triggeredBy) ? 1 : 0
         let failed = outcome.status == .failed
         guard let row = try await tx.queryFirst(
             """
             UPDATE schedules SET last_run_at = now(), run_count = run_count + $2,
-                consecutive_failures = CASE WHEN $3 THEN consecutive_failures + 1 WHEN $4 THEN 0 ELSE consecutive_failures END
+                consecutive_failures = CASE WHEN $3 THEN consecutive_failures + 1 WHEN $4 THEN 0 ELSE consecutive_failures END,
+                -- A one-time schedule is done once its occurrence ran (success, or failure with no retry left).
+                enabled = CASE WHEN trigger = 'once' AND $2 = 1 AND ($4 OR $5 > max_retries) THEN false ELSE enabled END,
+                next_run_at = CASE WHEN trigger = 'once' AND $2 = 1 AND ($4 OR $5 > max_retries) THEN NULL ELSE next_run_at END
             WHERE id = $1
             RETURNING name, enabled, consecutive_failures, max_consecutive_failures
-            """, .uuid(scheduleID), .int(counts), .bool(failed), .bool(outcome.status == .success))
+            """, .uuid(scheduleID), .int(counts), .bool(failed), .bool(outcome.status == .success), .int(attempt))
         else { return [] }
         let streak = try row.decode(Int.self, at: "consecutive_failures")
         let limit = try row.decode(Int.self, at: "max_consecutive_failures")

@@ -135,6 +135,10 @@ struct PostgresOccurrenceStore: OccurrenceStore {
             .text(workerID))
         guard let row else { return nil }
         let executionID = try row.decode(UUID.self, at: "id").uuidString.lowercased()
+        // A one-time schedule whose only occurrence is recorded as skipped is done.
+        try await tx.execute(
+            "UPDATE schedules SET enabled = false, next_run_at = NULL WHERE id = $1 AND trigger = 'once' AND run_at = $2 AND enabled",
+            .uuid(scheduleID), .timestamp(scheduledFor))
         logger.info("occurrence skipped", metadata: [
             "schedule_id": "\(scheduleID.uuidString.lowercased())", "scheduled_for": "\(InstantFormat.string(scheduledFor))",
             "reason": "\(reason.rawValue)",

@@ -74,8 +74,18 @@ struct PostgresScheduleSource: ScheduleSource {
     func scheduleCompleted(_ completion: ScheduleCompletion) async throws {
         guard let uuid = UUID(uuidString: completion.scheduleID) else { return }
         // Only the revision the engine planned with: a schedule edited meanwhile stays as the user left it.
+        // A one-time schedule is disabled here only once its occurrence has a final row; until
+        // then (the run is queued or still going) the completion of that run disables it, so a
+        // due occurrence can never be dropped by an early "completed".
         let changed = try await pool.execute(
-            "UPDATE schedules SET enabled = false, next_run_at = NULL WHERE id = $1 AND revision = $2 AND enabled",
+            """
+            UPDATE schedules s SET enabled = false, next_run_at = NULL
+            WHERE s.id = $1 AND s.revision = $2 AND s.enabled
+              AND (s.trigger <> 'once' OR EXISTS (
+                    SELECT 1 FROM executions e WHERE e.schedule_id = s.id AND e.scheduled_for = s.run_at
+                      AND e.triggered_by IN ('schedule', 'catchup', 'retry')
+                      AND e.status IN ('success', 'failed', 'skipped', 'cancelled')))
+            """,
             .uuid(uuid), .int(Int(completion.revision)))
         if changed == 1 {
             logger.info("schedule completed", metadata: ["schedule_id": "\(completion.scheduleID)", "reason": "\(completion.reason)"])
