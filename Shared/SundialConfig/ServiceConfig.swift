@@ -46,6 +46,7 @@ public struct APIConfig: Sendable, Equatable {
     public var adminPassword: String?
     public var agentURLTemplate: String
     public var eventRetentionDays: Int
+    public var authCacheSeconds: Double
 
     public init(environment env: Environment = .process) throws(ConfigError) {
         common = try CommonConfig(environment: env, defaultPort: 8080)
@@ -61,6 +62,7 @@ public struct APIConfig: Sendable, Equatable {
         }
         agentURLTemplate = try AgentURLTemplate.validated(env)
         eventRetentionDays = try env.int("SUNDIAL_EVENT_RETENTION_DAYS", default: 7, range: 1...3650)
+        authCacheSeconds = try env.seconds("SUNDIAL_AUTH_CACHE_SECONDS", default: 5, range: 0...300)
     }
 }
 

@@ -14,11 +14,16 @@ public struct AuthConfiguration: Sendable {
     public var passwordCost: PasswordHasher.Cost
     /// An API key's `last_used_at` is written at most this often.
     public var keyUsageRecordInterval: TimeInterval
+    /// How long a verified credential is trusted without asking the database again (0: never
+    /// cached). With caching, a role change or a deleted user or key takes effect within this
+    /// time on other API replicas (a key deleted through this process at once).
+    public var identityCacheSeconds: TimeInterval
 
     public init(
         jwtSecret: String, tokenLifetimeSeconds: Int = 86_400, passwordCost: PasswordHasher.Cost = .production,
-        keyUsageRecordInterval: TimeInterval = 60
+        keyUsageRecordInterval: TimeInterval = 60, identityCacheSeconds: TimeInterval = 0
     ) {
+        self.identityCacheSeconds = max(0, identityCacheSeconds)
         self.jwtSecret = jwtSecret
         self.tokenLifetimeSeconds = tokenLifetimeSeconds
         self.passwordCost = passwordCost
@@ -42,6 +47,8 @@ public final class AuthService: Sendable {
     private let keyUses = Mutex<[UUID: Date]>([:])
     /// Verified against when the username is unknown, so failures take the same time.
     private let dummyHash = Mutex<String?>(nil)
+    /// Recently verified credentials (see `identityCacheSeconds`).
+    private let identities = Mutex<[String: (identity: Identity, validUntil: Date)]>([:])
 
     public init(
         database: any PostgresQueryable, configuration: AuthConfiguration, logger: Logger,
@@ -156,6 +163,24 @@ public final class AuthService: Sendable {
     /// role and username come from the database, not from the token. Throws only
     /// when the database cannot be asked.
     public func authenticate(bearer credential: String) async throws -> Identity? {
+        let now = now()
+        let ttl = configuration.identityCacheSeconds
+        guard ttl > 0 else { return try await authenticateUncached(credential) }
+        if let cached = identities.withLock({ $0[credential] }), now < cached.validUntil {
+            if let keyID = cached.identity.keyID { recordKeyUse(keyID, lastUsedAt: nil) }
+            return cached.identity
+        }
+        let identity = try await authenticateUncached(credential)
+        if let identity {
+            identities.withLock { cache in
+                if cache.count >= 10_000 { cache = cache.filter { now < $0.value.validUntil } }
+                if cache.count < 10_000 { cache[credential] = (identity, now.addingTimeInterval(ttl)) }
+            }
+        }
+        return identity
+    }
+
+    private func authenticateUncached(_ credential: String) async throws -> Identity? {
         if APIKeySecret.isKeyLike(credential) {
             guard let secret = APIKeySecret(parsing: credential),
                 let found = try await store.keyIdentity(hash: secret.hash)
@@ -263,6 +288,7 @@ public final class AuthService: Sendable {
         guard let keyID = UUID(uuidString: id) else { throw AuthError(.notFound, "API key not found") }
         let deleted = try await store.deleteKey(id: keyID, owner: caller.userID)
         guard deleted else { throw AuthError(.notFound, "API key not found") }
+        identities.withLock { cache in cache = cache.filter { $0.value.identity.keyID != keyID } }
         logger.info("API key deleted", metadata: ["key_id": "\(keyID)", "by": "\(caller.username)"])
     }
 }

@@ -30,7 +30,9 @@ public func buildAPIApplication(config: APIConfig, logger: Logger) async throws 
 public func makeAuthService(config: APIConfig, resources: ServiceResources, logger: Logger, passwordCost: PasswordHasher.Cost = .production) throws -> AuthService {
     try AuthService(
         database: resources.pool,
-        configuration: AuthConfiguration(jwtSecret: config.jwtSecret, tokenLifetimeSeconds: config.tokenLifetimeSeconds, passwordCost: passwordCost),
+        configuration: AuthConfiguration(
+            jwtSecret: config.jwtSecret, tokenLifetimeSeconds: config.tokenLifetimeSeconds, passwordCost: passwordCost,
+            identityCacheSeconds: config.authCacheSeconds),
         logger: logger)
 }
 
@@ -49,7 +51,8 @@ public func buildAPIApplication(config: APIConfig, resources: ServiceResources, 
 public func buildAPIRouter(config: APIConfig, resources: ServiceResources, auth: AuthService, now: @escaping @Sendable () -> Date = Date.init) -> Router<APIRequestContext> {
     let router = Router(context: APIRequestContext.self)
     router.add(middleware: RequestIDMiddleware())
-    router.add(middleware: LogRequestsMiddleware(.info))
+    // One line per request at debug level (errors are logged at warning/error with the request id).
+    router.add(middleware: LogRequestsMiddleware(.debug))
     router.add(middleware: MetricsMiddleware())
     OperationalRoutes.add(to: router, service: "sundial-api", registry: MetricsSetup.bootstrap(), checks: resources.readinessChecks)
     CronRoutes.add(to: router, now: now)
