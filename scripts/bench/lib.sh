@@ -33,8 +33,8 @@ bench_deps() { # installs missing Debian packages (wrk too), starts Postgres if 
 bench_build() { # release build of the whole package; sets BIN
   say "building (swift build -c release)…"
   mkdir -p "$BENCH_STATE"
-  swift build -c release >"$BENCH_STATE/build.log" 2>&1 || { tail -30 "$BENCH_STATE/build.log" >&2; die "swift build -c release failed"; }
-  BIN="$(swift build -c release --show-bin-path)"
+  swift build -c release ${SUNDIAL_BENCH_SCRATCH:+--scratch-path "$SUNDIAL_BENCH_SCRATCH"} >"$BENCH_STATE/build.log" 2>&1 || { tail -30 "$BENCH_STATE/build.log" >&2; die "swift build -c release failed"; }
+  BIN="$(swift build -c release ${SUNDIAL_BENCH_SCRATCH:+--scratch-path "$SUNDIAL_BENCH_SCRATCH"} --show-bin-path)"
 }
 
 bench_db() { # a fresh, empty sundial_bench (the services migrate it at start)

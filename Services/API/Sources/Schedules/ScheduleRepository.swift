@@ -32,6 +32,16 @@ struct ScheduleRepository: Sendable {
         ).map(Self.decode)
     }
 
+    /// One schedule, if its agent is visible to `identity`, in a single query (the hot read path).
+    func findVisible(agent: String, id: String, for identity: Identity) async throws -> Schedule? {
+        guard let uuid = UUID(uuidString: id) else { return nil }
+        let (filter, binds) = AgentRepository.visibility(identity, firstBind: 3)
+        return try await database.queryFirst(
+            "SELECT \(Self.columns) \(Self.from) JOIN agents a ON a.name = s.agent_name WHERE s.id = $1 AND s.agent_name = $2 AND \(filter)",
+            [.uuid(uuid), .text(agent)] + binds
+        ).map(Self.decode)
+    }
+
     func insert(agent: String, owner: UUID, fields: ScheduleFields, nextRunAt: Date?) async throws -> Schedule {
         var binds: [PostgresValue] = [.text(agent), .uuid(owner)]
         binds += try Self.writableBinds(fields)

@@ -17,7 +17,14 @@ struct ScheduleRoutes {
             return try JSONText.response(try await schedules.list(agent: agent.name))
         }
         api.get("agents/:name/schedules/:id") { _, context in
-            try JSONText.response(try await visibleSchedule(context).schedule)
+            let identity = try context.requireIdentity()
+            if let schedule = try await schedules.findVisible(
+                agent: context.parameters.get("name") ?? "", id: context.parameters.get("id") ?? "", for: identity)
+            {
+                return try JSONText.response(schedule)
+            }
+            // Not found: the two-step lookup names what is missing (agent or schedule).
+            return try JSONText.response(try await visibleSchedule(context).schedule)
         }
         api.put("agents/:name/schedules/:id") { request, context in try await update(request, context) }
         api.delete("agents/:name/schedules/:id") { _, context -> Response in
