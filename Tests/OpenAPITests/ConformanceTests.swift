@@ -462,6 +462,9 @@ struct Scenarios {
         let none = try await c.call("pauseAllSchedules", "/api/ops/schedules/pause?agent_name=nonexistent-agent", token: admin, expect: .ok)
         if !none.skipped { #expect(none["paused_count"] == .int(0)) }
         try await c.call("listAgentActivities", "/api/activities/\(agent)?limit=100", token: admin, expect: .ok)
+        try await c.call("getActivityTimeline", "/api/activities/timeline?start_time=2020-01-01T00:00:00&limit=5", token: admin, expect: .ok)
+        try await c.call("getActivityTimeline", "/api/activities/timeline?start_time=yesterday", token: admin, expect: .badRequest)
+        try await c.call("listAgentActivitiesCounted", "/api/agents/\(agent)/activities?activity_state=completed", token: admin, expect: .ok)
         guard c.document.operation("getSchedulerStatus")?.implemented == true else { return }
         try await withFakeScheduler {
             let status = try await c.call("getSchedulerStatus", "/api/agents/scheduler/status", token: admin, expect: .ok)

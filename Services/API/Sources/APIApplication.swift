@@ -74,6 +74,7 @@ public func buildAPIRouter(config: APIConfig, resources: ServiceResources, auth:
     ExecutionStreamRoute(agents: agents, executions: executions).add(to: api)
     let scheduleRepository = ScheduleRepository(database: resources.pool)
     ScheduleViewRoutes(agents: agentRepository, schedules: scheduleRepository, executions: executions, now: now).add(to: api)
+    ActivityRoutes(agents: agents, agentRepository: agentRepository, executions: executions).add(to: api)
     OpsRoutes(pool: resources.pool, agents: agentRepository, schedules: scheduleRepository, presence: presence, now: now).add(to: api)
 
     // Authentication comes before "not found": an unknown /api path answers 401 without a

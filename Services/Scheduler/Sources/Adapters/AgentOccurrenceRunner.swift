@@ -52,22 +52,19 @@ struct AgentOccurrenceRunner: OccurrenceRunner {
             return .failed(error: "cannot resolve the agent's endpoint: \(error)", details: ["message": .string(task.message)])
         }
         let started = ContinuousClock.now
+        // The agent call races a cancel request; the first to finish decides. The waiter is
+        // released by `finished` (it does not react to task cancellation by itself), so the group
+        // always ends, also when this task is cancelled (shutdown).
         let outcome = await withTaskGroup(of: RunOutcome?.self) { group -> RunOutcome in
             group.addTask { await callWithBusyRetries(task, endpoint: endpoint) }
             group.addTask {
                 await cancellations.cancelled(executionID: task.executionID)
                 return Task.isCancelled ? nil : .cancelled(reason: "cancelled by user")
             }
-            var result: RunOutcome = .cancelled(reason: "scheduler shutting down")
-            for await value in group {
-                if let value {
-                    result = value
-                    break
-                }
-            }
+            let first = await group.next() ?? nil
             group.cancelAll()
             cancellations.finished(executionID: task.executionID)
-            return result
+            return first ?? .cancelled(reason: "scheduler shutting down")
         }
         let elapsed = ContinuousClock.now - started
         Timer(label: "sundial_agent_call_seconds", dimensions: [("status", outcome.status.rawValue)])

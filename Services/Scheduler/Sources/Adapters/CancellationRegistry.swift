@@ -7,6 +7,9 @@ final class CancellationRegistry: Sendable {
     private struct State {
         var waiters: [String: [CheckedContinuation<Void, Never>]] = [:]
         var cancelled: Set<String> = []
+        /// Executions already over: a waiter that registers late returns at once (the agent call
+        /// can finish before its cancel waiter even starts).
+        var finished: Set<String> = []
     }
 
     private let state = Mutex(State())
@@ -15,7 +18,7 @@ final class CancellationRegistry: Sendable {
     func cancelled(executionID: String) async {
         await withCheckedContinuation { continuation in
             let resumeNow = state.withLock { state -> Bool in
-                if state.cancelled.contains(executionID) { return true }
+                if state.cancelled.contains(executionID) || state.finished.contains(executionID) { return true }
                 state.waiters[executionID, default: []].append(continuation)
                 return false
             }
@@ -32,10 +35,12 @@ final class CancellationRegistry: Sendable {
         waiters.forEach { $0.resume() }
     }
 
-    /// Releases any waiter of a finished execution.
+    /// Releases any waiter of a finished execution, also one that registers later.
     func finished(executionID: String) {
         let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
             state.cancelled.remove(executionID)
+            if state.finished.count > 10_000 { state.finished.removeAll() }
+            state.finished.insert(executionID)
             return state.waiters.removeValue(forKey: executionID) ?? []
         }
         waiters.forEach { $0.resume() }
