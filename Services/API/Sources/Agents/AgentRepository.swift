@@ -32,6 +32,16 @@ struct AgentRepository: Sendable {
         return try rows.map(decode)
     }
 
+    /// Names of the agents `identity` may see, narrowed by an `agent=a,b` filter; nil means
+    /// "every agent" (an admin without a filter), so callers need not list them.
+    func visibleNames(for identity: Identity, filter: String?) async throws -> [String]? {
+        if identity.isAdmin, filter == nil { return nil }
+        let visible = try await list(for: identity).map(\.name)
+        guard let filter else { return visible }
+        let wanted = Set(filter.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
+        return visible.filter(wanted.contains)
+    }
+
     /// The agent if it exists and `identity` may see it; nil otherwise (no existence leak).
     func find(_ name: String, for identity: Identity) async throws -> AgentRecord? {
         let (filter, binds) = Self.visibility(identity, firstBind: 2)

@@ -60,13 +60,7 @@ struct AgentRoutes {
                 code: "invalid_name")
         }
         let endpoint = try body.optional("endpoint_url", .string)
-        if let endpoint {
-            guard let url = URLComponents(string: endpoint), ["http", "https"].contains(url.scheme?.lowercased() ?? ""),
-                  url.host?.isEmpty == false
-            else {
-                throw APIError.badRequest("endpoint_url: expected an http(s) URL, got \(JSONText.quote(endpoint))")
-            }
-        }
+        if let endpoint { try FieldRules.httpURL("endpoint_url", endpoint) }
         let maxConcurrency = try body.optional("max_concurrency", .int) ?? 10
         guard (1...1000).contains(maxConcurrency) else {
             throw APIError.badRequest("max_concurrency: must be between 1 and 1000, got \(maxConcurrency)")

@@ -41,15 +41,8 @@ struct ExecutionRoutes {
         api.post("agents/:name/executions/:execution_id/cancel") { _, context in try await cancel(context, verb: "cancelled") }
         api.post("agents/:name/executions/:execution_id/terminate") { _, context in try await cancel(context, verb: "terminated") }
         api.get("executions") { request, context in
-            let identity = try context.requireIdentity()
-            let visible = try await agentRepository.list(for: identity).map(\.name)
-            let query = ListQuery(request)
-            var names = visible
-            if let wanted = query.string("agent") {
-                let requested = Set(wanted.split(separator: ",").map(String.init))
-                names = visible.filter(requested.contains)
-            }
-            return try await page(request, agents: identity.isAdmin && query.string("agent") == nil ? nil : names)
+            let names = try await agentRepository.visibleNames(for: try context.requireIdentity(), filter: ListQuery(request).string("agent"))
+            return try await page(request, agents: names)
         }
     }
 

@@ -19,7 +19,7 @@ extension ScheduleFields {
         if let sessionKey { try Self.length("session_key", sessionKey, 1...200) }
         if let model { try Self.length("model", model, 0...200) }
         if let maxRuns { try Self.range("max_runs", maxRuns, 1...1_000_000) }
-        if let notifyWebhookURL { try Self.httpURL("notify_webhook_url", notifyWebhookURL) }
+        if let notifyWebhookURL { try FieldRules.httpURL("notify_webhook_url", notifyWebhookURL) }
         if let destination { try Self.validateDestination(destination) }
         if let allowedTools, let bad = allowedTools.first(where: { $0.isEmpty || $0.count > 200 }) {
             throw APIError.badRequest("allowed_tools: tool names must be 1-200 characters, got \(JSONText.quote(bad))")
@@ -74,14 +74,6 @@ extension ScheduleFields {
         }
     }
 
-    static func httpURL(_ field: String, _ value: String) throws {
-        guard let url = URLComponents(string: value), ["http", "https"].contains(url.scheme?.lowercased() ?? ""),
-              url.host?.isEmpty == false
-        else {
-            throw APIError.badRequest("\(field): expected an http(s) URL, got \(JSONText.quote(value))")
-        }
-    }
-
     static func validateDestination(_ destination: JSONValue) throws {
         guard case .object(let members) = destination else {
             throw APIError.badRequest("destination: expected an object")
@@ -91,7 +83,7 @@ extension ScheduleFields {
             guard let url = members["url"]?.stringValue else {
                 throw APIError.badRequest("destination.url: required for kind \"webhook\"")
             }
-            try httpURL("destination.url", url)
+            try FieldRules.httpURL("destination.url", url)
         case "gateway":
             guard members["gateway"]?.stringValue?.isEmpty == false else {
                 throw APIError.badRequest("destination.gateway: required for kind \"gateway\"")

@@ -102,14 +102,8 @@ struct ScheduleViewRoutes {
         }
     }
 
-    /// The caller's visible agent names, narrowed by `agent=a,b`; nil means "every agent" (admin, no filter).
     func visibleAgents(_ context: APIRequestContext, filter: String?) async throws -> [String]? {
-        let identity = try context.requireIdentity()
-        if identity.isAdmin, filter == nil { return nil }
-        let visible = try await agents.list(for: identity).map(\.name)
-        guard let filter else { return visible }
-        let wanted = Set(filter.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
-        return visible.filter(wanted.contains)
+        try await agents.visibleNames(for: try context.requireIdentity(), filter: filter)
     }
 
     static func checkWindow(from: Date, to: Date, maximumDays: Double) throws {
