@@ -107,6 +107,7 @@ let package = Package(
         .testTarget(name: "PostgresTests", dependencies: ["Postgres"], path: "Tests/PostgresTests", swiftSettings: swiftSettings),
         .testTarget(name: "RedisTests", dependencies: ["Redis"], path: "Tests/RedisTests", swiftSettings: swiftSettings),
         .testTarget(name: "AgentClientTests", dependencies: ["AgentClient", "Domain"], path: "Tests/AgentClientTests", swiftSettings: swiftSettings),
+        .testTarget(name: "DomainTests", dependencies: ["Domain", "Cron"], path: "Tests/DomainTests", swiftSettings: swiftSettings),
         .testTarget(name: "SchedulerCoreTests", dependencies: ["SchedulerCore", "Cron", "Domain"], path: "Tests/SchedulerCoreTests", swiftSettings: swiftSettings),
         .testTarget(
             name: "APIAuthTests",

@@ -12,9 +12,11 @@ struct ScheduleRoutes {
 
     func add(to api: RouterGroup<APIRequestContext>) {
         api.post("agents/:name/schedules") { request, context in try await create(request, context) }
-        api.get("agents/:name/schedules") { _, context in
+        api.get("agents/:name/schedules") { request, context in
             let agent = try await agents.visibleAgent(context)
-            return try JSONText.response(try await schedules.list(agent: agent.name))
+            let statuses = try ListQuery(request).scheduleStatuses()
+            let list = try await schedules.list(agent: agent.name)
+            return try JSONText.response(statuses.isEmpty ? list : list.filter { statuses.contains($0.status) })
         }
         api.get("agents/:name/schedules/:id") { _, context in
             let identity = try context.requireIdentity()

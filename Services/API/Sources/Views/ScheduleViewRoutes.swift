@@ -54,7 +54,9 @@ struct ScheduleViewRoutes {
         api.get("schedules") { request, context in
             let query = ListQuery(request)
             let names = try await visibleAgents(context, filter: query.string("agent"))
-            return try JSONText.response(try await schedules.list(agents: names, enabled: try query.bool("enabled")))
+            let statuses = try query.scheduleStatuses()
+            let list = try await schedules.list(agents: names, enabled: try query.bool("enabled"))
+            return try JSONText.response(statuses.isEmpty ? list : list.filter { statuses.contains($0.status) })
         }
         api.get("schedules/upcoming") { request, context in
             let query = ListQuery(request)
