@@ -88,7 +88,10 @@ let package = Package(
         .executableTarget(name: "sundial-api", dependencies: ["SundialAPI", "SundialConfig"], path: "Services/API/Main", swiftSettings: swiftSettings),
         .target(
             name: "SundialScheduler",
-            dependencies: ["Cron", "Domain", "SchedulerCore", "Postgres", "Redis", "AgentClient", "ServiceRuntime", "SundialConfig", "Observability", hummingbird, lifecycle, log, metrics],
+            dependencies: [
+                "Cron", "Domain", "SchedulerCore", "Postgres", "Redis", "AgentClient", "ServiceRuntime", "SundialConfig", "Observability",
+                hummingbird, lifecycle, log, metrics, .product(name: "Crypto", package: "swift-crypto"),
+            ],
             path: "Services/Scheduler/Sources", swiftSettings: swiftSettings
         ),
         .executableTarget(name: "sundial-scheduler", dependencies: ["SundialScheduler", "SundialConfig"], path: "Services/Scheduler/Main", swiftSettings: swiftSettings),
@@ -116,13 +119,16 @@ let package = Package(
         ),
         .testTarget(
             name: "OpenAPITests",
-            dependencies: ["SundialAPI", "APIAuth", "APISupport", "ServiceRuntime", "SundialConfig", hummingbirdTesting],
+            dependencies: ["SundialAPI", "APIAuth", "APISupport", "ServiceRuntime", "SundialConfig", "Postgres", hummingbirdTesting],
             path: "Tests/OpenAPITests", swiftSettings: swiftSettings
         ),
         .testTarget(name: "ConfigTests", dependencies: ["SundialConfig"], path: "Tests/ConfigTests", swiftSettings: swiftSettings),
         .testTarget(
             name: "ServiceTests",
-            dependencies: ["SundialAPI", "SundialScheduler", "AgentStub", "ServiceRuntime", "Postgres", "Redis", "Cron", hummingbirdTesting],
+            dependencies: [
+                "SundialAPI", "SundialScheduler", "AgentStub", "ServiceRuntime", "Postgres", "Redis", "Cron", hummingbirdTesting,
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
             path: "Tests/ServiceTests", swiftSettings: swiftSettings
         ),
     ]

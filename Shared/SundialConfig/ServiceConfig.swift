@@ -76,9 +76,11 @@ public struct SchedulerConfig: Sendable, Equatable {
     public var heartbeatIntervalSeconds: Double
     public var maxConcurrentExecutions: Int
     public var agentHealthIntervalSeconds: Double
+    public var delivery: DeliveryConfig
 
     public init(environment env: Environment = .process) throws(ConfigError) {
         common = try CommonConfig(environment: env, defaultPort: 8081)
+        delivery = try DeliveryConfig(environment: env)
         syncIntervalSeconds = try env.seconds("SUNDIAL_SYNC_INTERVAL", default: 60, range: 1...3600)
         agentURLTemplate = try AgentURLTemplate.validated(env)
         let host = ProcessInfo.processInfo.hostName

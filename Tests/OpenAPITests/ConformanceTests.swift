@@ -64,6 +64,7 @@ struct Scenarios {
         try await executions(admin: admin, agent: agent, schedules: schedules)
         try await tasks(admin: admin, agent: agent)
         try await views(admin: admin, user: user, agent: agent)
+        try await features(admin: admin, user: user, agent: agent, schedules: schedules)
     }
 
     // MARK: Public routes

@@ -65,8 +65,11 @@ struct AgentRoutes {
         guard (1...1000).contains(maxConcurrency) else {
             throw APIError.badRequest("max_concurrency: must be between 1 and 1000, got \(maxConcurrency)")
         }
+        let webhook = try body.optional("notify_webhook_url", .string)
+        if let webhook { try FieldRules.httpURL("notify_webhook_url", webhook) }
         // Other keys (Trinity clients send `template`, `resources`) are accepted and ignored.
-        guard let agent = try await agents.insert(name: name, owner: identity.userID, endpointURL: endpoint, maxConcurrency: maxConcurrency)
+        guard let agent = try await agents.insert(
+            name: name, owner: identity.userID, endpointURL: endpoint, maxConcurrency: maxConcurrency, notifyWebhookURL: webhook)
         else {
             throw APIError.conflict("Agent \(JSONText.quote(name)) already exists", code: "agent_exists")
         }
