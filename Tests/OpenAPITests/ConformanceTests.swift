@@ -65,6 +65,7 @@ struct Scenarios {
         try await tasks(admin: admin, agent: agent)
         try await views(admin: admin, user: user, agent: agent)
         try await features(admin: admin, user: user, agent: agent, schedules: schedules)
+        try await sessions(admin: admin, agent: agent, schedules: schedules)
     }
 
     // MARK: Public routes

@@ -65,3 +65,17 @@ extension Scenarios {
         return id.uuidString.lowercased()
     }
 }
+
+extension Scenarios {
+    func sessions(admin: String, agent: String, schedules: Schedules) async throws {
+        _ = try await finishedExecution(agent: agent, schedule: schedules.cron)
+        try await app.resources.pool.execute("UPDATE deliveries SET status = 'failed' WHERE agent_name = $1", .text(agent))
+        let sessions = try await c.call("listAgentSessions", "/api/agents/\(agent)/sessions?limit=10", token: admin, expect: .ok)
+        #expect(sessions.json?.arrayValue?.first?["session_id"]?.stringValue == "conf-session")
+        try await c.call("listAgentSessions", "/api/agents/nonexistent-agent/sessions", token: admin, expect: .notFound)
+        try await c.call("listAgentSessions", "/api/agents/\(agent)/sessions?limit=0", token: admin, expect: .badRequest)
+        try await c.call("listSessionExecutions", "/api/agents/\(agent)/sessions/conf-session/executions", token: admin, expect: .ok)
+        try await c.call("listSessionExecutions", "/api/agents/\(agent)/sessions/nonexistent-id/executions", token: admin, expect: .notFound)
+        try await c.call("listSessionExecutions", "/api/agents/\(agent)/sessions/conf-session/executions?limit=x", token: admin, expect: .badRequest)
+    }
+}

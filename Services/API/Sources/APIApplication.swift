@@ -73,6 +73,7 @@ public func buildAPIRouter(config: APIConfig, resources: ServiceResources, auth:
     TaskRoutes(agents: agents, executions: executions, presence: presence).add(to: api)
     ExecutionStreamRoute(agents: agents, executions: executions).add(to: api)
     AgentUpdateRoute(agents: agents).add(to: api)
+    SessionRoutes(agents: agents, executions: executions).add(to: api)
     NotificationRoutes(agents: agents, executions: executions, deliveries: DeliveryRepository(database: resources.pool), database: resources.pool)
         .add(to: api)
     let scheduleRepository = ScheduleRepository(database: resources.pool)

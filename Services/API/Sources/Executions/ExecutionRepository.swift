@@ -14,7 +14,7 @@ struct ExecutionRepository: Sendable {
     private static let listColumns = """
         e.id, e.schedule_id, s.name AS schedule_name, e.agent_name, e.status, e.triggered_by, e.scheduled_for, e.attempt,
         e.skip_reason, e.error, e.started_at, e.completed_at, e.duration_ms, e.message, e.response, e.response_truncated,
-        e.context_used, e.context_max, e.cost, e.tool_calls, e.model_used, e.session_id, e.worker_id, e.created_at
+        e.context_used, e.context_max, e.cost, e.tool_calls, e.model_used, e.session_id, e.worker_id, e.created_at, e.session_key
         """
     private static let from = "FROM executions e LEFT JOIN schedules s ON s.id = e.schedule_id"
 
@@ -175,7 +175,7 @@ struct ExecutionRepository: Sendable {
     }
 
     static func decode(_ row: PostgresRow, withLog: Bool) throws -> Execution {
-        return Execution(
+        var execution = Execution(
             id: try row.decode(UUID.self, at: "id").uuidString.lowercased(),
             scheduleID: try row.decodeIfPresent(UUID.self, at: "schedule_id")?.uuidString.lowercased(),
             scheduleName: try row.decodeIfPresent(String.self, at: "schedule_name"),
@@ -203,5 +203,7 @@ struct ExecutionRepository: Sendable {
             executionLog: withLog && !row.isNull("execution_log") ? try row.decodeJSON(JSONValue.self, at: "execution_log") : JSONValue?.none,
             includesLog: withLog
         )
+        execution.sessionKey = try row.decodeIfPresent(String.self, at: "session_key")
+        return execution
     }
 }

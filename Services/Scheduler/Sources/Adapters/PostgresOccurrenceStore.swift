@@ -29,7 +29,7 @@ struct PostgresOccurrenceStore: OccurrenceStore {
             if exists != nil { return .alreadyClaimed }
             guard let schedule = try await tx.queryFirst(
                 """
-                SELECT s.agent_name, s.name, a.enabled AS agent_enabled, a.autonomy_enabled
+                SELECT s.agent_name, s.name, s.session_key IS NOT NULL AS has_session_key, a.enabled AS agent_enabled, a.autonomy_enabled
                 FROM schedules s JOIN agents a ON a.name = s.agent_name WHERE s.id = $1
                 """, .uuid(id))
             else { return .alreadyClaimed }  // deleted meanwhile
@@ -61,7 +61,10 @@ struct PostgresOccurrenceStore: OccurrenceStore {
                 SELECT (SELECT count(*) FROM executions WHERE agent_name = a.name AND status = 'running')::int AS running, a.max_concurrency
                 FROM agents a WHERE a.name = $1
                 """, .text(agent))
-            if let load, try load.decode(Int.self, at: "running") >= load.decode(Int.self, at: "max_concurrency") {
+            let atCapacity = try load.map { try $0.decode(Int.self, at: "running") >= $0.decode(Int.self, at: "max_concurrency") } ?? false
+            // A run of the same conversation (session_key) is active: this one waits its turn, queued.
+            let sessionBusy = try schedule.decode(Bool.self, at: "has_session_key") ? try await SessionGate.isBusy(tx, scheduleID: id) : false
+            if atCapacity || sessionBusy {
                 let queued = try await tx.queryFirst(
                     """
                     INSERT INTO executions (schedule_id, agent_name, scheduled_for, attempt, triggered_by, status, message, context, model_used)
