@@ -70,10 +70,14 @@ public func buildAPIRouter(config: APIConfig, resources: ServiceResources, auth:
     ExecutionRoutes(
         agents: agents, schedules: schedules, agentRepository: agentRepository, executions: executions, presence: presence
     ).add(to: api)
-    TaskRoutes(agents: agents, executions: executions, presence: presence).add(to: api)
-    ExecutionStreamRoute(agents: agents, executions: executions).add(to: api)
+    let tasks = TaskRoutes(agents: agents, executions: executions, presence: presence)
+    tasks.add(to: api)
+    let stream = ExecutionStreamRoute(agents: agents, executions: executions)
+    stream.add(to: api)
+    TaskManagerRoutes(agents: agents, agentRepository: agentRepository, executions: executions, tasks: tasks, stream: stream).add(to: api)
     AgentUpdateRoute(agents: agents).add(to: api)
     SessionRoutes(agents: agents, executions: executions).add(to: api)
+    MakeRepeatableRoute(schedules: schedules, database: resources.pool).add(to: api)
     NotificationRoutes(agents: agents, executions: executions, deliveries: DeliveryRepository(database: resources.pool), database: resources.pool)
         .add(to: api)
     let scheduleRepository = ScheduleRepository(database: resources.pool)

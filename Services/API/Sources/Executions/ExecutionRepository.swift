@@ -126,7 +126,7 @@ struct ExecutionRepository: Sendable {
     /// on `executions_pending` in the same transaction.
     func insertPending(
         scheduleID: String?, agent: String, triggeredBy: TriggeredBy, message: String, context: [String: JSONValue],
-        model: String?, timeoutSeconds: Int? = nil, allowedTools: [String]? = nil, sourceAgent: String? = nil
+        model: String?, timeoutSeconds: Int? = nil, allowedTools: [String]? = nil, sourceAgent: String? = nil, sessionKey: String? = nil
     ) async throws -> Execution {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
@@ -135,12 +135,13 @@ struct ExecutionRepository: Sendable {
             let row = try await tx.queryFirst(
                 """
                 INSERT INTO executions (schedule_id, agent_name, triggered_by, status, message, context, model_used,
-                                        timeout_seconds, allowed_tools, source_agent)
-                VALUES ($1, $2, $3, 'pending', $4, $5, $6, $7, $8::jsonb, $9) RETURNING id
+                                        timeout_seconds, allowed_tools, source_agent, session_key)
+                VALUES ($1, $2, $3, 'pending', $4, $5, $6, $7, $8::jsonb, $9, $10) RETURNING id
                 """,
                 PostgresValue(scheduleID.flatMap(UUID.init(uuidString:))), .text(agent), .text(triggeredBy.rawValue), .text(message),
                 .json(contextJSON), PostgresValue(model), PostgresValue(timeoutSeconds),
-                try allowedTools.map { PostgresValue.json(try encoder.encode($0)) } ?? .null, PostgresValue(sourceAgent))
+                try allowedTools.map { PostgresValue.json(try encoder.encode($0)) } ?? .null, PostgresValue(sourceAgent),
+                PostgresValue(sessionKey))
             let id = try row!.decode(UUID.self, at: "id")
             try await tx.execute("SELECT pg_notify($1, $2)", .text(Self.pendingChannel), .text(id.uuidString.lowercased()))
             let stored = try await tx.queryFirst("SELECT \(Self.listColumns), e.execution_log \(Self.from) WHERE e.id = $1", .uuid(id))

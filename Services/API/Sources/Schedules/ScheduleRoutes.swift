@@ -58,8 +58,14 @@ struct ScheduleRoutes {
 
     private func create(_ request: Request, _ context: APIRequestContext) async throws -> Response {
         let agent = try await agents.visibleAgent(context)
-        let identity = try context.requireIdentity()
         var body = try await JSONBody.read(request, context: context)
+        let schedule = try await create(&body, agent: agent, context: context)
+        return try JSONText.response(schedule, status: .created)
+    }
+
+    /// Validates a create body and stores the schedule for `agent` (also used by make-repeatable).
+    func create(_ body: inout FieldReader, agent: AgentRecord, context: APIRequestContext) async throws -> Schedule {
+        let identity = try context.requireIdentity()
         var fields = ScheduleFields()
         try fields.apply(&body, isCreate: true)
         let now = now()
@@ -73,7 +79,7 @@ struct ScheduleRoutes {
         context.logger.info(
             "schedule created",
             metadata: ["schedule_id": "\(schedule.id)", "agent": "\(agent.name)", "next_run_at": "\(schedule.nextRunAt.map(InstantFormat.string) ?? "-")"])
-        return try JSONText.response(schedule, status: .created)
+        return schedule
     }
 
     private func update(_ request: Request, _ context: APIRequestContext) async throws -> Response {
