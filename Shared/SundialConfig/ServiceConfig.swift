@@ -47,9 +47,11 @@ public struct APIConfig: Sendable, Equatable {
     public var agentURLTemplate: String
     public var eventRetentionDays: Int
     public var authCacheSeconds: Double
+    public var quotas: QuotaConfig
 
     public init(environment env: Environment = .process) throws(ConfigError) {
         common = try CommonConfig(environment: env, defaultPort: 8080)
+        quotas = try QuotaConfig(environment: env)
         jwtSecret = env.string("SUNDIAL_JWT_SECRET", default: "sundial-dev-secret-change-me")
         if jwtSecret.utf8.count < 16 {
             throw ConfigError(variable: "SUNDIAL_JWT_SECRET", message: "must be at least 16 characters long")

@@ -61,16 +61,17 @@ public func buildAPIRouter(config: APIConfig, resources: ServiceResources, auth:
     let api = router.group("api").add(middleware: AuthMiddleware(service: auth))
     AuthRoutes.add(public: router, protected: api, service: auth)
     let agentRepository = AgentRepository(database: resources.pool, urlTemplate: config.agentURLTemplate)
-    let agents = AgentRoutes(agents: agentRepository)
+    let quotas = Quotas(config: config.quotas, database: resources.pool)
+    let agents = AgentRoutes(agents: agentRepository, quotas: quotas)
     agents.add(to: api)
-    let schedules = ScheduleRoutes(agents: agents, schedules: ScheduleRepository(database: resources.pool), now: now)
+    let schedules = ScheduleRoutes(agents: agents, schedules: ScheduleRepository(database: resources.pool), now: now, quotas: quotas)
     schedules.add(to: api)
     let executions = ExecutionRepository(database: resources.pool)
     let presence = SchedulerPresence(redis: resources.redis)
     ExecutionRoutes(
-        agents: agents, schedules: schedules, agentRepository: agentRepository, executions: executions, presence: presence
+        agents: agents, schedules: schedules, agentRepository: agentRepository, executions: executions, presence: presence, quotas: quotas
     ).add(to: api)
-    let tasks = TaskRoutes(agents: agents, executions: executions, presence: presence)
+    let tasks = TaskRoutes(agents: agents, executions: executions, presence: presence, quotas: quotas)
     tasks.add(to: api)
     let stream = ExecutionStreamRoute(agents: agents, executions: executions)
     stream.add(to: api)

@@ -65,7 +65,7 @@ struct SchedulerComponents {
                 workerID: config.workerID, maxConcurrentExecutions: config.maxConcurrentExecutions,
                 resyncInterval: config.syncIntervalSeconds, lockTTLMargin: config.lockTTLSeconds),
             clock: WallClock(),
-            source: PostgresScheduleSource(pool: resources.pool, feed: feed, logger: logger),
+            source: PostgresScheduleSource(pool: resources.pool, feed: feed, logger: logger, events: events),
             store: PostgresOccurrenceStore(pool: resources.pool, events: events, logger: logger),
             locker: RedisOccurrenceLocker(redis: resources.redis),
             runner: runner,

@@ -9,6 +9,7 @@ struct ScheduleRoutes {
     let agents: AgentRoutes
     let schedules: ScheduleRepository
     let now: @Sendable () -> Date
+    let quotas: Quotas
 
     func add(to api: RouterGroup<APIRequestContext>) {
         api.post("agents/:name/schedules") { request, context in try await create(request, context) }
@@ -74,6 +75,7 @@ struct ScheduleRoutes {
         if case .once(let at) = trigger, at < now.addingTimeInterval(-Double(fields.misfireGraceSeconds)) {
             throw APIError.badRequest("run_at: \(InstantFormat.string(at)) is in the past")
         }
+        try await quotas.checkSchedules(identity)
         let schedule = try await schedules.insert(
             agent: agent.name, owner: identity.userID, fields: fields, nextRunAt: fields.nextRun(trigger: trigger, now: now))
         context.logger.info(

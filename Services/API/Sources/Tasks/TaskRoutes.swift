@@ -12,6 +12,7 @@ struct TaskRoutes {
     let agents: AgentRoutes
     let executions: ExecutionRepository
     let presence: SchedulerPresence
+    let quotas: Quotas
 
     func add(to api: RouterGroup<APIRequestContext>) {
         api.post("agents/:name/task") { request, context in try await runTask(request, context) }
@@ -101,6 +102,7 @@ struct TaskRoutes {
         guard await presence.anyAlive() else {
             throw APIError(.serviceUnavailable, "No scheduler is running; start sundial-scheduler and retry", code: "scheduler_unavailable", headers: [.retryAfter: "5"])
         }
+        try await quotas.checkActiveExecutions(agent: agent.name, try context.requireIdentity())
         let execution = try await executions.insertPending(
             scheduleID: nil, agent: agent.name, triggeredBy: source == nil ? .manual : .agent, message: input.message, context: input.context,
             model: input.model, timeoutSeconds: input.timeout, allowedTools: input.tools, sourceAgent: source, sessionKey: input.sessionKey)

@@ -93,9 +93,14 @@ struct ExecutionCompletion: Sendable {
                 enabled = CASE WHEN trigger = 'once' AND $2 = 1 AND ($4 OR $5 > max_retries) THEN false ELSE enabled END,
                 next_run_at = CASE WHEN trigger = 'once' AND $2 = 1 AND ($4 OR $5 > max_retries) THEN NULL ELSE next_run_at END
             WHERE id = $1
-            RETURNING name, enabled, consecutive_failures, max_consecutive_failures
+            RETURNING name, enabled, consecutive_failures, max_consecutive_failures,
+                (trigger = 'once' AND $2 = 1 AND ($4 OR $5 > max_retries)) AS once_done
             """, .uuid(scheduleID), .int(counts), .bool(failed), .bool(outcome.status == .success), .int(attempt))
         else { return [] }
+        if try row.decode(Bool.self, at: "once_done") {
+            return [try await ScheduleCompletedEvent.record(
+                events, in: tx, scheduleID: scheduleID, agent: agent, name: try row.decode(String.self, at: "name"), reason: ScheduleCompletedEvent.onceDone)]
+        }
         let streak = try row.decode(Int.self, at: "consecutive_failures")
         let limit = try row.decode(Int.self, at: "max_consecutive_failures")
         guard failed, limit > 0, streak >= limit, try row.decode(Bool.self, at: "enabled") else { return [] }
