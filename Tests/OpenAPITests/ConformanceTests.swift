@@ -66,6 +66,7 @@ struct Scenarios {
         try await views(admin: admin, user: user, agent: agent)
         try await features(admin: admin, user: user, agent: agent, schedules: schedules)
         try await sessions(admin: admin, agent: agent, schedules: schedules)
+        try await dashboards(admin: admin, agent: agent)
     }
 
     // MARK: Public routes

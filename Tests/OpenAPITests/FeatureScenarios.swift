@@ -79,3 +79,17 @@ extension Scenarios {
         try await c.call("listSessionExecutions", "/api/agents/\(agent)/sessions/conf-session/executions?limit=x", token: admin, expect: .badRequest)
     }
 }
+
+extension Scenarios {
+    func dashboards(admin: String, agent: String) async throws {
+        let calendar = try await c.call(
+            "listUpcomingOccurrences", "/api/schedules/upcoming?agent=\(agent)&group=day&tz=Europe/Berlin&days=7", token: admin, expect: .ok)
+        #expect(calendar["days"]?.arrayValue != nil)
+        try await c.call("listUpcomingOccurrences", "/api/schedules/upcoming?group=day&tz=Nowhere/Land", token: admin, expect: .badRequest)
+        try await c.call("getStats", "/api/stats", token: admin, expect: .ok)
+        let stats = try await c.call(
+            "getStats", "/api/stats?agent=\(agent)&from=2020-01-01T00:00:00Z&to=2100-01-01T00:00:00Z", token: admin, expect: .badRequest)
+        #expect(stats.status == 400, "a window over 366 days is refused")
+        try await c.call("getStats", "/api/stats?agent=\(agent)&tz=Asia/Tokyo", token: admin, expect: .ok)
+    }
+}

@@ -84,6 +84,7 @@ public func buildAPIRouter(config: APIConfig, resources: ServiceResources, auth:
     let scheduleRepository = ScheduleRepository(database: resources.pool)
     ScheduleViewRoutes(agents: agentRepository, schedules: scheduleRepository, executions: executions, now: now).add(to: api)
     ActivityRoutes(agents: agents, agentRepository: agentRepository, executions: executions).add(to: api)
+    StatsRoutes(agents: agentRepository, database: resources.pool, now: now).add(to: api)
     OpsRoutes(pool: resources.pool, agents: agentRepository, schedules: scheduleRepository, presence: presence, now: now).add(to: api)
 
     // Authentication comes before "not found": an unknown /api path answers 401 without a
