@@ -48,6 +48,7 @@ let package = Package(
             path: "Shared/Postgres", resources: [.copy("Migrations")], swiftSettings: swiftSettings
         ),
         .target(name: "Redis", dependencies: ["CHiredis", log], path: "Shared/Redis", swiftSettings: swiftSettings),
+        .target(name: "SundialEvents", dependencies: ["Cron", "Domain", "Postgres", "Redis", log], path: "Shared/Events", swiftSettings: swiftSettings),
         .target(name: "AgentClient", dependencies: ["CCurl", "Domain", log], path: "Shared/AgentClient", swiftSettings: swiftSettings),
 
         // MARK: Service support (configuration, logging, metrics, health endpoints)
@@ -82,14 +83,14 @@ let package = Package(
         .target(name: "SchedulerCore", dependencies: ["Cron", "Domain"], path: "Services/Scheduler/Core", swiftSettings: swiftSettings),
         .target(
             name: "SundialAPI",
-            dependencies: ["Cron", "Domain", "APISupport", "APIAuth", "Postgres", "Redis", "ServiceRuntime", "SundialConfig", "Observability", hummingbird, httpTypes, lifecycle, log, metrics],
+            dependencies: ["Cron", "Domain", "APISupport", "APIAuth", "Postgres", "Redis", "SundialEvents", "ServiceRuntime", "SundialConfig", "Observability", hummingbird, httpTypes, lifecycle, log, metrics],
             path: "Services/API/Sources", resources: [.copy("Resources/openapi.json")], swiftSettings: swiftSettings
         ),
         .executableTarget(name: "sundial-api", dependencies: ["SundialAPI", "SundialConfig"], path: "Services/API/Main", swiftSettings: swiftSettings),
         .target(
             name: "SundialScheduler",
             dependencies: [
-                "Cron", "Domain", "SchedulerCore", "Postgres", "Redis", "AgentClient", "ServiceRuntime", "SundialConfig", "Observability",
+                "Cron", "Domain", "SchedulerCore", "Postgres", "Redis", "SundialEvents", "AgentClient", "ServiceRuntime", "SundialConfig", "Observability",
                 hummingbird, lifecycle, log, metrics, .product(name: "Crypto", package: "swift-crypto"),
             ],
             path: "Services/Scheduler/Sources", swiftSettings: swiftSettings

@@ -67,6 +67,7 @@ struct Scenarios {
         try await features(admin: admin, user: user, agent: agent, schedules: schedules)
         try await sessions(admin: admin, agent: agent, schedules: schedules)
         try await dashboards(admin: admin, agent: agent)
+        try await activityLog(admin: admin, agent: agent)
     }
 
     // MARK: Public routes

@@ -93,3 +93,15 @@ extension Scenarios {
         try await c.call("getStats", "/api/stats?agent=\(agent)&tz=Asia/Tokyo", token: admin, expect: .ok)
     }
 }
+
+extension Scenarios {
+    func activityLog(admin: String, agent: String) async throws {
+        let log = try await c.call("listActivityLog", "/api/activities?agent=\(agent)&limit=500", token: admin, expect: .ok)
+        let actions = Set(log.json?.arrayValue?.compactMap { $0["action"]?.stringValue } ?? [])
+        if !log.skipped {
+            #expect(actions.isSuperset(of: ["agent_created", "schedule_created", "schedule_updated", "schedule_deleted", "schedule_triggered"]), "\(actions)")
+        }
+        try await c.call("listActivityLog", "/api/activities?from=2020-01-01T00:00:00Z&to=2100-01-01T00:00:00Z&action=schedule_created&limit=5", token: admin, expect: .ok)
+        try await c.call("listActivityLog", "/api/activities?from=yesterday", token: admin, expect: .badRequest)
+    }
+}

@@ -4,6 +4,7 @@ import Foundation
 import Hummingbird
 import Logging
 import Observability
+import SundialEvents
 import ServiceRuntime
 import SundialConfig
 
@@ -62,16 +63,18 @@ public func buildAPIRouter(config: APIConfig, resources: ServiceResources, auth:
     AuthRoutes.add(public: router, protected: api, service: auth)
     let agentRepository = AgentRepository(database: resources.pool, urlTemplate: config.agentURLTemplate)
     let quotas = Quotas(config: config.quotas, database: resources.pool)
-    let agents = AgentRoutes(agents: agentRepository, quotas: quotas)
+    let activities = ActivityLog(pool: resources.pool, events: EventLog(redis: resources.redis, logger: Logger(label: "sundial.api.events")))
+    let agents = AgentRoutes(agents: agentRepository, quotas: quotas, activities: activities)
     agents.add(to: api)
-    let schedules = ScheduleRoutes(agents: agents, schedules: ScheduleRepository(database: resources.pool), now: now, quotas: quotas)
+    let schedules = ScheduleRoutes(agents: agents, schedules: ScheduleRepository(database: resources.pool), now: now, quotas: quotas, activities: activities)
     schedules.add(to: api)
     let executions = ExecutionRepository(database: resources.pool)
     let presence = SchedulerPresence(redis: resources.redis)
     ExecutionRoutes(
-        agents: agents, schedules: schedules, agentRepository: agentRepository, executions: executions, presence: presence, quotas: quotas
+        agents: agents, schedules: schedules, agentRepository: agentRepository, executions: executions, presence: presence, quotas: quotas,
+        activities: activities
     ).add(to: api)
-    let tasks = TaskRoutes(agents: agents, executions: executions, presence: presence, quotas: quotas)
+    let tasks = TaskRoutes(agents: agents, executions: executions, presence: presence, quotas: quotas, activities: activities)
     tasks.add(to: api)
     let stream = ExecutionStreamRoute(agents: agents, executions: executions)
     stream.add(to: api)
@@ -85,7 +88,9 @@ public func buildAPIRouter(config: APIConfig, resources: ServiceResources, auth:
     ScheduleViewRoutes(agents: agentRepository, schedules: scheduleRepository, executions: executions, now: now).add(to: api)
     ActivityRoutes(agents: agents, agentRepository: agentRepository, executions: executions).add(to: api)
     StatsRoutes(agents: agentRepository, database: resources.pool, now: now).add(to: api)
-    OpsRoutes(pool: resources.pool, agents: agentRepository, schedules: scheduleRepository, presence: presence, now: now).add(to: api)
+    OpsRoutes(pool: resources.pool, agents: agentRepository, schedules: scheduleRepository, presence: presence, now: now, activities: activities)
+        .add(to: api)
+    ActivityLogRoutes(agents: agentRepository, database: resources.pool).add(to: api)
 
     // Authentication comes before "not found": an unknown /api path answers 401 without a
     // token and 404 with one.

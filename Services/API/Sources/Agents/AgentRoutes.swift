@@ -1,4 +1,6 @@
 import APISupport
+import Domain
+import Postgres
 import Foundation
 import Hummingbird
 
@@ -6,6 +8,7 @@ import Hummingbird
 struct AgentRoutes {
     let agents: AgentRepository
     let quotas: Quotas
+    let activities: ActivityLog
 
     /// `[a-z0-9-]{1,63}`, as the agents table's CHECK constraint.
     static func isValidName(_ name: String) -> Bool {
@@ -23,7 +26,10 @@ struct AgentRoutes {
         }
         api.delete("agents/:name") { _, context -> Response in
             let agent = try await manageableAgent(context)
-            try await agents.delete(agent.name)
+            try await activities.recording(try context.requireIdentity()) { tx in
+                let deleted = try await tx.execute("DELETE FROM agents WHERE name = $1", .text(agent.name)) > 0
+                return ((), deleted ? Activity(.agentDeleted, agent: agent.name) : nil)
+            }
             context.logger.info("agent deleted", metadata: ["agent": "\(agent.name)"])
             return Response(status: .noContent)
         }
@@ -35,6 +41,8 @@ struct AgentRoutes {
             let enabled = try body.required("enabled", .bool)
             try body.rejectUnknown()
             try await agents.setAutonomy(agent.name, enabled)
+            try await activities.record(
+                Activity(.agentAutonomyChanged, agent: agent.name, details: ["autonomy_enabled": .bool(enabled)]), by: try context.requireIdentity())
             return try JSONText.response(AutonomyAnswer(agent_name: agent.name, autonomy_enabled: enabled))
         }
     }
@@ -75,6 +83,7 @@ struct AgentRoutes {
         else {
             throw APIError.conflict("Agent \(JSONText.quote(name)) already exists", code: "agent_exists")
         }
+        try await activities.record(Activity(.agentCreated, agent: agent.name, details: ["endpoint_url": .string(agent.endpointURL)]), by: identity)
         context.logger.info("agent registered", metadata: ["agent": "\(name)", "endpoint": "\(agent.endpointURL)"])
         return try JSONText.response(agent, status: .created)
     }
@@ -82,6 +91,7 @@ struct AgentRoutes {
     private func setRunning(_ running: Bool, _ context: APIRequestContext) async throws -> Response {
         let agent = try await manageableAgent(context)
         try await agents.setEnabled(agent.name, running)
+        try await activities.record(Activity(running ? .agentStarted : .agentStopped, agent: agent.name), by: try context.requireIdentity())
         context.logger.info(running ? "agent started" : "agent stopped", metadata: ["agent": "\(agent.name)"])
         return try JSONText.response(RunningAnswer(
             status: running ? "running" : "stopped", agent_name: agent.name,

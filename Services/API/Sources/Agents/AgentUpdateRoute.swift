@@ -1,4 +1,5 @@
 import APISupport
+import Domain
 import Foundation
 import Hummingbird
 import Postgres
@@ -17,6 +18,7 @@ struct AgentUpdateRoute {
         api.put("agents/:name") { request, context in
             let agent = try await agents.manageableAgent(context)
             var body = try await JSONBody.read(request, context: context, allowEmpty: true)
+            let given = ["endpoint_url", "max_concurrency", "notify_webhook_url"].filter(body.contains)
             var endpoint = agent.registeredEndpointURL
             var maxConcurrency = agent.maxConcurrency
             var webhook = agent.notifyWebhookURL
@@ -36,6 +38,8 @@ struct AgentUpdateRoute {
             try await agents.agents.database.execute(
                 "UPDATE agents SET endpoint_url = $2, max_concurrency = $3, notify_webhook_url = $4 WHERE name = $1",
                 .text(agent.name), PostgresValue(endpoint), .int(maxConcurrency), PostgresValue(webhook))
+            try await agents.activities.record(
+                Activity(.agentUpdated, agent: agent.name, details: ["fields": .array(given.sorted().map(JSONValue.string))]), by: try context.requireIdentity())
             context.logger.info("agent updated", metadata: ["agent": "\(agent.name)"])
             return try JSONText.response(try await agents.visibleAgent(context))
         }

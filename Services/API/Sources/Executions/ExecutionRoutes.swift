@@ -13,6 +13,7 @@ struct ExecutionRoutes {
     let executions: ExecutionRepository
     let presence: SchedulerPresence
     let quotas: Quotas
+    let activities: ActivityLog
 
     func add(to api: RouterGroup<APIRequestContext>) {
         api.get("agents/:name/schedules/:id/executions") { request, context in
@@ -180,6 +181,10 @@ struct ExecutionRoutes {
         case .notFound:
             throw APIError.notFound("Execution not found")
         case .cancelled(let execution):
+            try await activities.record(
+                Activity(.executionCancelled, agent: agent.name, scheduleID: execution.scheduleID, scheduleName: execution.scheduleName,
+                         executionID: execution.id, details: ["verb": .string(verb)]),
+                by: try context.requireIdentity())
             context.logger.info("execution cancelled", metadata: ["execution_id": "\(execution.id)"])
             return try JSONText.response(CancelAnswer(status: verb, execution_id: execution.id, execution_status: execution.status))
         case .alreadyFinished(let execution):
@@ -201,6 +206,9 @@ struct ExecutionRoutes {
         let execution = try await executions.insertPending(
             scheduleID: schedule.id, agent: agent.name, triggeredBy: .manual, message: schedule.message, context: schedule.context,
             model: schedule.model)
+        try await activities.record(
+            Activity(.scheduleTriggered, agent: agent.name, scheduleID: schedule.id, scheduleName: schedule.name, executionID: execution.id),
+            by: try context.requireIdentity())
         context.logger.info("schedule triggered", metadata: ["schedule_id": "\(schedule.id)", "execution_id": "\(execution.id)"])
         return try JSONText.response(TriggerAnswer(schedule_id: schedule.id, schedule_name: schedule.name, agent_name: agent.name, execution_id: execution.id))
     }

@@ -30,7 +30,7 @@ struct MakeRepeatableRoute {
             var defaults = try Self.defaults(run, executionID: id)
             defaults.merge(given.members) { _, override in override }
             var body = FieldReader(defaults)
-            let schedule = try await schedules.create(&body, agent: agent, context: context)
+            let schedule = try await schedules.create(&body, agent: agent, context: context, details: ["from_execution": .string(id)])
             context.logger.info("execution made repeatable", metadata: ["execution_id": "\(id)", "schedule_id": "\(schedule.id)"])
             return try JSONText.response(schedule, status: .created)
         }

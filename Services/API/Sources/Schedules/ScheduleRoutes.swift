@@ -10,6 +10,7 @@ struct ScheduleRoutes {
     let schedules: ScheduleRepository
     let now: @Sendable () -> Date
     let quotas: Quotas
+    let activities: ActivityLog
 
     func add(to api: RouterGroup<APIRequestContext>) {
         api.post("agents/:name/schedules") { request, context in try await create(request, context) }
@@ -32,7 +33,10 @@ struct ScheduleRoutes {
         api.put("agents/:name/schedules/:id") { request, context in try await update(request, context) }
         api.delete("agents/:name/schedules/:id") { _, context -> Response in
             let (_, schedule) = try await changeableSchedule(context)
-            try await schedules.delete(agent: schedule.agentName, id: schedule.id)
+            try await activities.recording(try context.requireIdentity()) { tx in
+                let deleted = try await ScheduleRepository(database: tx).delete(agent: schedule.agentName, id: schedule.id)
+                return ((), deleted ? Activity(.scheduleDeleted, schedule: schedule) : nil)
+            }
             context.logger.info("schedule deleted", metadata: ["schedule_id": "\(schedule.id)", "agent": "\(schedule.agentName)"])
             return Response(status: .noContent)
         }
@@ -65,7 +69,9 @@ struct ScheduleRoutes {
     }
 
     /// Validates a create body and stores the schedule for `agent` (also used by make-repeatable).
-    func create(_ body: inout FieldReader, agent: AgentRecord, context: APIRequestContext) async throws -> Schedule {
+    func create(
+        _ body: inout FieldReader, agent: AgentRecord, context: APIRequestContext, details: [String: JSONValue] = [:]
+    ) async throws -> Schedule {
         let identity = try context.requireIdentity()
         var fields = ScheduleFields()
         try fields.apply(&body, isCreate: true)
@@ -76,8 +82,11 @@ struct ScheduleRoutes {
             throw APIError.badRequest("run_at: \(InstantFormat.string(at)) is in the past")
         }
         try await quotas.checkSchedules(identity)
-        let schedule = try await schedules.insert(
-            agent: agent.name, owner: identity.userID, fields: fields, nextRunAt: fields.nextRun(trigger: trigger, now: now))
+        let next = fields.nextRun(trigger: trigger, now: now)
+        let schedule = try await activities.recording(identity) { [fields] tx in
+            let schedule = try await ScheduleRepository(database: tx).insert(agent: agent.name, owner: identity.userID, fields: fields, nextRunAt: next)
+            return (schedule, Activity(.scheduleCreated, schedule: schedule, details: details))
+        }
         context.logger.info(
             "schedule created",
             metadata: ["schedule_id": "\(schedule.id)", "agent": "\(agent.name)", "next_run_at": "\(schedule.nextRunAt.map(InstantFormat.string) ?? "-")"])
@@ -93,9 +102,12 @@ struct ScheduleRoutes {
         let trigger = try fields.validated(now: now)
         if fields.trigger == .interval, fields.startAt == nil { fields.startAt = current.createdAt }
         let next = fields.nextRun(trigger: trigger, now: now, lastRunAt: fields.trigger == .once && fields.runAt == current.runAt ? current.lastRunAt : nil)
-        guard let updated = try await schedules.update(current, fields: fields, nextRunAt: next) else {
-            throw APIError.notFound("Schedule not found")
+        let changed = ScheduleFields.changedFields(from: ScheduleFields(current), to: fields)
+        let updated = try await activities.recording(try context.requireIdentity()) { [fields] tx in
+            let updated = try await ScheduleRepository(database: tx).update(current, fields: fields, nextRunAt: next)
+            return (updated, updated.map { Activity(.scheduleUpdated, schedule: $0, details: ["fields": .array(changed.map(JSONValue.string))]) })
         }
+        guard let updated else { throw APIError.notFound("Schedule not found") }
         context.logger.info("schedule updated", metadata: ["schedule_id": "\(updated.id)", "revision": "\(updated.revision)"])
         return try JSONText.response(updated)
     }
@@ -107,9 +119,11 @@ struct ScheduleRoutes {
         let now = now()
         let trigger = try fields.validated(now: now)
         let next = fields.nextRun(trigger: trigger, now: now, lastRunAt: current.lastRunAt)
-        guard let updated = try await schedules.update(current, fields: fields, nextRunAt: next) else {
-            throw APIError.notFound("Schedule not found")
+        let updated = try await activities.recording(try context.requireIdentity()) { [fields] tx in
+            let updated = try await ScheduleRepository(database: tx).update(current, fields: fields, nextRunAt: next)
+            return (updated, updated.map { Activity(enabled ? .scheduleEnabled : .scheduleDisabled, schedule: $0) })
         }
+        guard let updated else { throw APIError.notFound("Schedule not found") }
         context.logger.info(enabled ? "schedule enabled" : "schedule disabled", metadata: ["schedule_id": "\(updated.id)"])
         return try JSONText.response(ToggleAnswer(
             status: enabled ? "enabled" : "disabled", schedule_id: updated.id, enabled: updated.enabled,

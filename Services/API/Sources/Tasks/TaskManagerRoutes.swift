@@ -65,6 +65,9 @@ struct TaskManagerRoutes {
             switch try await executions.cancel(agent: agent.name, id: execution.id) {
             case .notFound: throw APIError.notFound("Task not found")
             case .cancelled(let done):
+                try await tasks.activities.record(
+                    Activity(.executionCancelled, agent: agent.name, executionID: done.id, details: ["verb": .string("cancelled")]),
+                    by: try context.requireIdentity())
                 context.logger.info("task cancelled", metadata: ["execution_id": "\(done.id)"])
                 return try JSONText.response(ExecutionRoutes.CancelAnswer(status: "cancelled", execution_id: done.id, execution_status: done.status))
             case .alreadyFinished(let done):
@@ -74,7 +77,10 @@ struct TaskManagerRoutes {
         api.delete("tasks/:id") { _, context -> Response in
             let (agent, execution) = try await task(context)
             _ = try await executions.cancel(agent: agent.name, id: execution.id)
-            try await executions.database.execute("DELETE FROM executions WHERE id = $1::uuid", .text(execution.id))
+            try await tasks.activities.recording(try context.requireIdentity()) { tx in
+                try await tx.execute("DELETE FROM executions WHERE id = $1::uuid", .text(execution.id))
+                return ((), Activity(.taskDeleted, agent: agent.name, executionID: execution.id))
+            }
             context.logger.info("task deleted", metadata: ["execution_id": "\(execution.id)"])
             return Response(status: .noContent)
         }

@@ -13,6 +13,7 @@ struct TaskRoutes {
     let executions: ExecutionRepository
     let presence: SchedulerPresence
     let quotas: Quotas
+    let activities: ActivityLog
 
     func add(to api: RouterGroup<APIRequestContext>) {
         api.post("agents/:name/task") { request, context in try await runTask(request, context) }
@@ -106,6 +107,10 @@ struct TaskRoutes {
         let execution = try await executions.insertPending(
             scheduleID: nil, agent: agent.name, triggeredBy: source == nil ? .manual : .agent, message: input.message, context: input.context,
             model: input.model, timeoutSeconds: input.timeout, allowedTools: input.tools, sourceAgent: source, sessionKey: input.sessionKey)
+        var details: [String: JSONValue] = [:]
+        if let source { details["source_agent"] = .string(source) }
+        if let key = input.sessionKey { details["session_key"] = .string(key) }
+        try await activities.record(Activity(.taskCreated, agent: agent.name, executionID: execution.id, details: details), by: try context.requireIdentity())
         context.logger.info("task queued", metadata: ["execution_id": "\(execution.id)", "agent": "\(agent.name)", "async": "\(input.async || input.asyncMode)"])
         return execution
     }

@@ -13,6 +13,7 @@ struct OpsRoutes {
     let schedules: ScheduleRepository
     let presence: SchedulerPresence
     let now: @Sendable () -> Date
+    let activities: ActivityLog
 
     static let operatorPause = "paused by operator"
 
@@ -89,6 +90,8 @@ struct OpsRoutes {
             let filter = ListQuery(request).string("agent_name")
             let names = try await scope(context, agent: filter)
             let count = try await pause(agents: names)
+            try await activities.record(
+                Activity(.schedulesPausedByOperator, agent: filter, details: ["count": .int(count)]), by: try context.requireIdentity())
             context.logger.notice("schedules paused by operator", metadata: ["count": "\(count)", "agent_filter": "\(filter ?? "-")"])
             return try JSONText.response(ToggleAnswer(message: "Paused \(count) schedule(s)", paused_count: count, agent_filter: filter))
         }
@@ -96,6 +99,8 @@ struct OpsRoutes {
             let filter = ListQuery(request).string("agent_name")
             let names = try await scope(context, agent: filter)
             let count = try await resume(agents: names)
+            try await activities.record(
+                Activity(.schedulesResumedByOperator, agent: filter, details: ["count": .int(count)]), by: try context.requireIdentity())
             context.logger.notice("schedules resumed by operator", metadata: ["count": "\(count)", "agent_filter": "\(filter ?? "-")"])
             return try JSONText.response(ToggleAnswer(message: "Resumed \(count) schedule(s)", resumed_count: count, agent_filter: filter))
         }
