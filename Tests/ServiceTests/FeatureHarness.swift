@@ -1,3 +1,4 @@
+import AgentClient
 import AgentStub
 import Foundation
 import Hummingbird
@@ -69,7 +70,9 @@ enum FeatureHarness {
     }
 
     /// A scheduler replica with the real agent client (HTTP to the agents' endpoint URLs).
-    static func startReplica(_ prefix: String, extra: [String: String] = [:]) async throws -> SchedulerIntegrationTests.Replica {
+    static func startReplica(
+        _ prefix: String, extra: [String: String] = [:], transport: (any AgentTransport)? = nil
+    ) async throws -> SchedulerIntegrationTests.Replica {
         let id = "\(prefix)-\(UUID().uuidString.prefix(4))"
         var values = ["SUNDIAL_WORKER_ID": id, "SUNDIAL_HEARTBEAT_INTERVAL": "1", "SUNDIAL_DELIVERY_POLL_INTERVAL": "1"]
         values.merge(extra) { _, new in new }
@@ -77,7 +80,7 @@ enum FeatureHarness {
         let resources = try await ServiceResources.open(common: config.common, applicationName: "sundial-test-\(id)", logger: TestEnvironment.logger)
         let components = SchedulerComponents(
             config: config, resources: resources, status: SchedulerStatus(workerID: id, startedAt: Date()), logger: TestEnvironment.logger,
-            transport: nil)
+            transport: transport)
         let group = ServiceGroup(services: components.services, logger: TestEnvironment.logger)
         let replica = SchedulerIntegrationTests.Replica(resources: resources, task: Task { try await group.run() })
         try await Task.sleep(for: .milliseconds(1500))  // LISTEN connection up, first heartbeat written
