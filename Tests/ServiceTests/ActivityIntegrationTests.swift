@@ -80,6 +80,15 @@ struct ActivityIntegrationTests {
                 let firstAt = try #require(entries.last?["at"] as? String)
                 #expect(try await user.request(.get, "/api/activities?agent=\(agent)&to=\(firstAt)").array.isEmpty)
                 #expect(try await user.request(.get, "/api/activities?agent=\(agent)&action=schedule_deleted").array.count == 2)
+                // The agent's activity view (Trinity shape) shows the changes next to the runs.
+                let view = try await user.request(.get, "/api/agents/\(agent)/activities?limit=100").object
+                let types = (view["activities"] as? [[String: Any]] ?? []).compactMap { $0["activity_type"] as? String }
+                #expect(types.contains("schedule_updated") && types.contains("agent_created"), "\(types)")
+                // The cancelled run appears twice: as the run (its execution) and as the user's cancel (the change).
+                #expect(types.filter { $0 == "execution_cancelled" }.count == 2, "\(types)")
+                let change = (view["activities"] as? [[String: Any]] ?? []).first { $0["activity_type"] as? String == "schedule_created" }
+                #expect((change?["details"] as? [String: Any])?["actor"] as? String == username)
+                #expect(try await user.request(.get, "/api/activities/\(agent)?activity_types=schedule_deleted").array.count == 2)
                 // Another user sees none of it.
                 let stranger = try await admin.newUser("audit-other")
                 #expect(try await stranger.request(.get, "/api/activities?agent=\(agent)").array.isEmpty)

@@ -4,7 +4,8 @@ import Domain
 import Foundation
 import Hummingbird
 
-/// An agent's activity log, derived from its executions (runs, tasks, skips, cancellations):
+/// An agent's activity log: its executions (runs, tasks, skips, cancellations) and the changes
+/// made through the API (`schedule_created`, `schedule_updated`, …, from the audit log):
 /// `GET /api/activities/{agent}` (array), and for Trinity clients
 /// `GET /api/agents/{name}/activities` and `GET /api/activities/timeline` (`{count, activities}`).
 struct ActivityRoutes {
@@ -114,6 +115,10 @@ struct ActivityRoutes {
         filter.from = try instant(query, "start_time") ?? instant(query, "from")
         filter.to = try instant(query, "end_time") ?? instant(query, "to")
         var activities = try await executions.list(filter).executions.map(Activity.init)
+        // Changes made through the API (the audit log) join the runs, newest first.
+        activities += try await changes(agents: names, from: filter.from, to: filter.to, limit: filter.limit)
+        activities.sort { ($0.started_at, $0.id) > ($1.started_at, $1.id) }
+        activities = Array(activities.prefix(filter.limit))
         let types = (query.string("activity_types") ?? query.string("activity_type")).map { Set($0.split(separator: ",").map(String.init)) }
         if let types { activities = activities.filter { types.contains($0.activity_type) } }
         if let state = query.string("activity_state") { activities = activities.filter { $0.activity_state == state } }
