@@ -37,6 +37,45 @@ struct EventLog: Sendable {
         return Pending(json: try Self.encode(.object(payload)), type: type)
     }
 
+    /// An event to write in a batch.
+    struct Draft: Sendable {
+        var type: SchedulerEventType
+        var agent: String
+        var fields: [String: JSONValue]
+    }
+
+    /// Inserts many events in two statements; ids are increasing in the order of `drafts`.
+    func recordAll(_ drafts: [Draft], in tx: some PostgresQueryable) async throws -> [Pending] {
+        guard drafts.count > 1 else {
+            guard let draft = drafts.first else { return [] }
+            return [try await record(draft.type, agent: draft.agent, fields: draft.fields, in: tx)]
+        }
+        let ids = try await tx.query(
+            "SELECT nextval('events_id_seq') AS id FROM generate_series(1, $1)", .int(drafts.count)
+        ).map { try $0.decode(Int.self, at: "id") }.sorted()
+        let timestamp = InstantFormat.stringWithMilliseconds(Date())
+        var stored: [String] = []
+        var pending: [Pending] = []
+        stored.reserveCapacity(drafts.count)
+        pending.reserveCapacity(drafts.count)
+        for (draft, id) in zip(drafts, ids) {
+            var payload = draft.fields
+            payload["agent"] = .string(draft.agent)
+            payload["timestamp"] = .string(timestamp)
+            stored.append(try Self.encode(.object(payload)))
+            payload["type"] = .string(draft.type.rawValue)
+            payload["event_id"] = .int(id)
+            pending.append(Pending(json: try Self.encode(.object(payload)), type: draft.type))
+        }
+        try await tx.execute(
+            """
+            INSERT INTO events (id, type, agent_name, payload)
+            SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::jsonb[])
+            """,
+            .intArray(ids), .textArray(drafts.map(\.type.rawValue)), .textArray(drafts.map(\.agent)), .textArray(stored))
+        return pending
+    }
+
     /// Publishes committed events; a Redis failure is logged (listeners backfill from Postgres).
     func publish(_ events: [Pending]) async {
         for event in events {

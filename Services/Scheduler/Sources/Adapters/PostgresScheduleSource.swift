@@ -17,9 +17,7 @@ struct PostgresScheduleSource: ScheduleSource {
         s.id, s.agent_name, s.name, s.trigger, s.cron_expression, s.run_at, s.interval_seconds, s.start_at, s.timezone,
         s.enabled, s.revision, s.catchup, s.overlap, s.misfire_grace_seconds, s.max_retries, s.retry_delay_seconds,
         s.timeout_seconds, s.created_at, s.updated_at, s.end_at, s.max_runs, s.run_count, s.message, s.context,
-        s.allowed_tools, s.model,
-        (SELECT max(e.scheduled_for) FROM executions e
-          WHERE e.schedule_id = s.id AND e.triggered_by IN ('schedule', 'catchup', 'retry')) AS last_scheduled_for
+        s.allowed_tools, s.model, s.last_scheduled_for
         """
 
     func loadEnabled() async throws -> [ScheduleDefinition] {
@@ -36,10 +34,27 @@ struct PostgresScheduleSource: ScheduleSource {
         return try await pool.queryFirst("SELECT \(Self.columns) FROM schedules s WHERE s.id = $1", .uuid(uuid)).map(Self.decode)
     }
 
+    /// Loads the current state of many schedules in one statement: the ones not returned were
+    /// deleted (or never existed).
+    func load(ids: [String]) async throws -> (found: [ScheduleDefinition], missing: [String]) {
+        let uuids = ids.compactMap(UUID.init(uuidString:))
+        guard !uuids.isEmpty else { return ([], ids) }
+        let found = try await pool.query("SELECT \(Self.columns) FROM schedules s WHERE s.id = ANY($1)", .uuidArray(uuids)).map(Self.decode)
+        let present = Set(found.map(\.id))
+        return (found, ids.filter { !present.contains($0.lowercased()) })
+    }
+
+    /// Notifications are coalesced: while one batch of changed schedules is being read, the ids
+    /// that arrive meanwhile are collected and read together next (a bulk insert or a burst of
+    /// once-schedules finishing costs a few statements, not one per row). Each change is
+    /// delivered as the schedule's state when read, so a burst of edits of one schedule is one
+    /// upsert.
     func changes() -> AsyncStream<ScheduleChange> {
         let events = feed.subscribe()
         let (stream, continuation) = AsyncStream.makeStream(of: ScheduleChange.self)
-        let task = Task {
+        let pending = PendingScheduleIDs()
+        let (wakes, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        let reader = Task {
             for await event in events {
                 switch event {
                 case .listening:
@@ -53,23 +68,38 @@ struct PostgresScheduleSource: ScheduleSource {
                         continuation.yield(.resyncRequested)
                         continue
                     }
+                    pending.add(id)
+                    wake.yield()
+                }
+            }
+            wake.finish()
+        }
+        let loader = Task {
+            for await _ in wakes {
+                while true {
+                    let batch = pending.take(max: Self.changeBatchLimit)
+                    if batch.isEmpty { break }
                     do {
-                        if let definition = try await load(id: id) {
-                            continuation.yield(.upsert(definition))
-                        } else {
-                            continuation.yield(.removed(id: id))
-                        }
+                        let (found, missing) = try await load(ids: batch)
+                        for definition in found { continuation.yield(.upsert(definition)) }
+                        for id in missing { continuation.yield(.removed(id: id)) }
+                        if batch.count > 1 { logger.debug("changed schedules read", metadata: ["count": "\(batch.count)"]) }
                     } catch {
-                        logger.warning("could not read a changed schedule; resyncing", metadata: ["schedule_id": "\(id)", "error": "\(error)"])
+                        logger.warning("could not read changed schedules; resyncing", metadata: ["count": "\(batch.count)", "error": "\(error)"])
                         continuation.yield(.resyncRequested)
                     }
                 }
             }
             continuation.finish()
         }
-        continuation.onTermination = { _ in task.cancel() }
+        continuation.onTermination = { _ in
+            reader.cancel()
+            loader.cancel()
+        }
         return stream
     }
+
+    static let changeBatchLimit = 2_000
 
     func scheduleCompleted(_ completion: ScheduleCompletion) async throws {
         guard let uuid = UUID(uuidString: completion.scheduleID) else { return }
