@@ -85,7 +85,7 @@ public struct SchedulerConfig: Sendable, Equatable {
         workerID = env.string("SUNDIAL_WORKER_ID", default: "\(host)-\(ProcessInfo.processInfo.processIdentifier)")
         lockTTLSeconds = try env.seconds("SUNDIAL_LOCK_TTL", default: 30, range: 2...600)
         heartbeatIntervalSeconds = try env.seconds("SUNDIAL_HEARTBEAT_INTERVAL", default: 5, range: 0.1...300)
-        maxConcurrentExecutions = try env.int("SUNDIAL_MAX_CONCURRENT_EXECUTIONS", default: 2_000, range: 1...10_000)
+        maxConcurrentExecutions = try env.int("SUNDIAL_MAX_CONCURRENT_EXECUTIONS", default: 10_000, range: 1...100_000)
         agentHealthIntervalSeconds = try env.seconds("SUNDIAL_AGENT_HEALTH_INTERVAL", default: 15, range: 1...3600)
     }
 }

@@ -12,6 +12,13 @@ import Redis
 struct EventLog: Sendable {
     let redis: RedisClient
     let logger: Logger
+    private let publisher: EventPublisher
+
+    init(redis: RedisClient, logger: Logger) {
+        self.redis = redis
+        self.logger = logger
+        publisher = EventPublisher(redis: redis, logger: logger)
+    }
 
     /// An event written inside a transaction, to publish after commit.
     struct Pending: Sendable {
@@ -76,15 +83,10 @@ struct EventLog: Sendable {
         return pending
     }
 
-    /// Publishes committed events; a Redis failure is logged (listeners backfill from Postgres).
+    /// Publishes committed events, in order, in the background (see `EventPublisher`); a Redis
+    /// failure is logged (listeners backfill from Postgres).
     func publish(_ events: [Pending]) async {
-        for event in events {
-            do {
-                _ = try await redis.publish(SchedulerChannels.events, event.json)
-            } catch {
-                logger.warning("event not published (kept in the events table)", metadata: ["type": "\(event.type.rawValue)", "error": "\(error)"])
-            }
-        }
+        publisher.enqueue(events)
     }
 
     static func encode(_ value: JSONValue) throws -> String {
