@@ -22,7 +22,19 @@ struct PostgresScheduleSource: ScheduleSource {
 
     func loadEnabled() async throws -> [ScheduleDefinition] {
         let started = ContinuousClock.now
-        let definitions = try await pool.query("SELECT \(Self.columns) FROM schedules s WHERE s.enabled ORDER BY s.id").map(Self.decode)
+        // In pages by id: only one page of raw rows is in memory at a time, next to the decoded definitions.
+        var definitions: [ScheduleDefinition] = []
+        var after: UUID?
+        while true {
+            let page = try await pool.query(
+                "SELECT \(Self.columns) FROM schedules s WHERE s.enabled AND ($1::uuid IS NULL OR s.id > $1) ORDER BY s.id LIMIT $2",
+                PostgresValue(after), .int(Self.loadPageSize))
+            definitions.reserveCapacity(definitions.count + page.count)
+            for row in page { definitions.append(try Self.decode(row)) }
+            guard page.count == Self.loadPageSize, let last = page.last else { break }
+            after = try last.decode(UUID.self, at: "id")
+        }
+        MemoryRelease.returnFreedMemory()
         let elapsed = ContinuousClock.now - started
         Timer(label: "sundial_sync_load_seconds").recordNanoseconds(elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000)
         logger.debug("loaded enabled schedules", metadata: ["count": "\(definitions.count)", "elapsed": "\(elapsed)"])
@@ -100,6 +112,7 @@ struct PostgresScheduleSource: ScheduleSource {
     }
 
     static let changeBatchLimit = 2_000
+    static let loadPageSize = 10_000
 
     func scheduleCompleted(_ completion: ScheduleCompletion) async throws {
         guard let uuid = UUID(uuidString: completion.scheduleID) else { return }
@@ -130,6 +143,8 @@ struct PostgresScheduleSource: ScheduleSource {
         return id
     }
 
+    private static let jsonDecoder = JSONDecoder()
+
     static func decode(_ row: PostgresRow) throws -> ScheduleDefinition {
         return ScheduleDefinition(
             id: try row.decode(UUID.self, at: "id").uuidString.lowercased(),
@@ -156,8 +171,8 @@ struct PostgresScheduleSource: ScheduleSource {
             runCount: try row.decode(Int64.self, at: "run_count"),
             lastScheduledFor: try row.decodeIfPresent(Date.self, at: "last_scheduled_for"),
             message: try row.decode(String.self, at: "message"),
-            context: try row.decodeJSON(JSONValue.self, at: "context"),
-            allowedTools: row.isNull("allowed_tools") ? nil : try row.decodeJSON([String].self, at: "allowed_tools"),
+            context: try row.decode(String.self, at: "context") == "{}" ? .object([:]) : try row.decodeJSON(JSONValue.self, at: "context", decoder: jsonDecoder),
+            allowedTools: row.isNull("allowed_tools") ? nil : try row.decodeJSON([String].self, at: "allowed_tools", decoder: jsonDecoder),
             model: try row.decodeIfPresent(String.self, at: "model")
         )
     }
