@@ -1,31 +1,30 @@
--- The newest occurrence instant of each schedule (its planning anchor), kept on the schedule
--- row so the scheduler's full sync reads one column instead of aggregating executions per
--- schedule. Bookkeeping: writing it is not a user-visible change (no revision bump, no NOTIFY).
+-- Scheduler hot path.
+--
+-- 1. The newest occurrence instant of each schedule (its planning anchor) in a table of its
+--    own, kept by a statement-level trigger on executions: the scheduler's full sync joins one
+--    row per schedule instead of aggregating executions per schedule, and a batch of claims
+--    moves many anchors with one upsert, without touching (or locking) the schedule rows.
+CREATE TABLE schedule_anchors (
+    schedule_id        uuid        PRIMARY KEY REFERENCES schedules (id) ON DELETE CASCADE,
+    last_scheduled_for timestamptz NOT NULL
+);
 
-CREATE OR REPLACE FUNCTION schedules_bookkeeping_columns() RETURNS text[]
-LANGUAGE sql IMMUTABLE AS $$
-    SELECT ARRAY['last_run_at', 'next_run_at', 'run_count', 'consecutive_failures', 'revision', 'updated_at',
-                 'last_scheduled_for']
-$$;
+INSERT INTO schedule_anchors (schedule_id, last_scheduled_for)
+SELECT schedule_id, max(scheduled_for) FROM executions
+WHERE schedule_id IS NOT NULL AND triggered_by IN ('schedule', 'catchup', 'retry')
+GROUP BY schedule_id;
 
-ALTER TABLE schedules ADD COLUMN last_scheduled_for timestamptz;
-
-UPDATE schedules s SET last_scheduled_for = x.latest
-FROM (SELECT schedule_id, max(scheduled_for) AS latest FROM executions
-      WHERE schedule_id IS NOT NULL AND triggered_by IN ('schedule', 'catchup', 'retry')
-      GROUP BY schedule_id) x
-WHERE s.id = x.schedule_id;
-
--- One UPDATE per INSERT statement (a batch of claims moves many anchors at once); an anchor
--- only moves forward.
+-- An anchor only moves forward.
 CREATE FUNCTION executions_track_occurrences() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-    UPDATE schedules s SET last_scheduled_for = i.latest
-    FROM (SELECT schedule_id, max(scheduled_for) AS latest FROM inserted
-          WHERE schedule_id IS NOT NULL AND triggered_by IN ('schedule', 'catchup', 'retry')
-          GROUP BY schedule_id) i
-    WHERE s.id = i.schedule_id AND (s.last_scheduled_for IS NULL OR s.last_scheduled_for < i.latest);
+    INSERT INTO schedule_anchors AS a (schedule_id, last_scheduled_for)
+    SELECT i.schedule_id, max(i.scheduled_for) FROM inserted i
+    WHERE i.schedule_id IS NOT NULL AND i.triggered_by IN ('schedule', 'catchup', 'retry')
+    GROUP BY i.schedule_id
+    ORDER BY i.schedule_id
+    ON CONFLICT (schedule_id) DO UPDATE SET last_scheduled_for = excluded.last_scheduled_for
+        WHERE a.last_scheduled_for < excluded.last_scheduled_for;
     RETURN NULL;
 END
 $$;
@@ -35,5 +34,35 @@ CREATE TRIGGER executions_track_occurrences
     REFERENCING NEW TABLE AS inserted
     FOR EACH STATEMENT EXECUTE FUNCTION executions_track_occurrences();
 
--- Overlap checks ask "is an execution of this schedule running?" on every claim.
+-- 2. The revision trigger's common case, a bookkeeping-only update by the scheduler (last
+--    run, run count, failure streak…), is decided by one record comparison instead of two
+--    row-to-jsonb conversions. Anything else falls through to the general rule (every column
+--    not listed by schedules_bookkeeping_columns() is user-visible, including later ones).
+CREATE OR REPLACE FUNCTION schedules_bump_revision() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+    unchanged schedules;
+BEGIN
+    unchanged := NEW;
+    unchanged.last_run_at := OLD.last_run_at;
+    unchanged.next_run_at := OLD.next_run_at;
+    unchanged.run_count := OLD.run_count;
+    unchanged.consecutive_failures := OLD.consecutive_failures;
+    unchanged.revision := OLD.revision;
+    unchanged.updated_at := OLD.updated_at;
+    IF unchanged IS NOT DISTINCT FROM OLD OR
+       (to_jsonb(NEW) - schedules_bookkeeping_columns()) IS NOT DISTINCT FROM
+       (to_jsonb(OLD) - schedules_bookkeeping_columns()) THEN
+        -- Bookkeeping only: revision and updated_at stay as they were, whatever the UPDATE said.
+        NEW.revision   := OLD.revision;
+        NEW.updated_at := OLD.updated_at;
+    ELSE
+        NEW.revision   := OLD.revision + 1;
+        NEW.updated_at := now();
+    END IF;
+    RETURN NEW;
+END
+$$;
+
+-- 3. Overlap checks ask "is an execution of this schedule running?" on every claim.
 CREATE INDEX executions_running_schedule_idx ON executions (schedule_id) WHERE status = 'running';

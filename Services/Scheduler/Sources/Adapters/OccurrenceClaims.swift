@@ -127,11 +127,6 @@ struct OccurrenceClaims: Sendable {
         guard !rows.isEmpty else { return (results, []) }
 
         let workerID = requests[0].workerID
-        // The insert moves the schedules' anchors (trigger): take their row locks in id order
-        // first, as completions do, so the two never deadlock.
-        try await tx.execute(
-            "SELECT count(*) AS locked FROM (SELECT id FROM schedules WHERE id = ANY($1) ORDER BY id FOR UPDATE) AS rows",
-            .uuidArray(Array(Set(rows.map { requests[$0.request].scheduleID }))))
         let inserted = Set(try await tx.query(
             """
             INSERT INTO executions (id, schedule_id, agent_name, scheduled_for, attempt, triggered_by, status, skip_reason,
@@ -185,7 +180,11 @@ struct OccurrenceClaims: Sendable {
             }
         }
         if !skippedOnce.isEmpty {
-            // A one-time schedule whose only occurrence is recorded as skipped is done.
+            // A one-time schedule whose only occurrence is recorded as skipped is done. Row locks
+            // in id order first, as completions take them, so the two never deadlock.
+            try await tx.execute(
+                "SELECT count(*) AS locked FROM (SELECT id FROM schedules WHERE id = ANY($1) ORDER BY id FOR UPDATE) AS rows",
+                .uuidArray(Array(Set(skippedOnce.map { requests[$0.request].scheduleID }))))
             try await tx.execute(
                 """
                 UPDATE schedules s SET enabled = false, next_run_at = NULL

@@ -17,8 +17,11 @@ struct PostgresScheduleSource: ScheduleSource {
         s.id, s.agent_name, s.name, s.trigger, s.cron_expression, s.run_at, s.interval_seconds, s.start_at, s.timezone,
         s.enabled, s.revision, s.catchup, s.overlap, s.misfire_grace_seconds, s.max_retries, s.retry_delay_seconds,
         s.timeout_seconds, s.created_at, s.updated_at, s.end_at, s.max_runs, s.run_count, s.message, s.context,
-        s.allowed_tools, s.model, s.last_scheduled_for
+        s.allowed_tools, s.model, a.last_scheduled_for
         """
+
+    /// The schedules with their anchors (`SELECT columns FROM scheduleRows WHERE …`).
+    static let scheduleRows = "schedules s LEFT JOIN schedule_anchors a ON a.schedule_id = s.id"
 
     func loadEnabled() async throws -> [ScheduleDefinition] {
         let started = ContinuousClock.now
@@ -26,9 +29,16 @@ struct PostgresScheduleSource: ScheduleSource {
         var definitions: [ScheduleDefinition] = []
         var after: UUID?
         while true {
-            let page = try await pool.query(
-                "SELECT \(Self.columns) FROM schedules s WHERE s.enabled AND ($1::uuid IS NULL OR s.id > $1) ORDER BY s.id LIMIT $2",
-                PostgresValue(after), .int(Self.loadPageSize))
+            // Two statements rather than "$1 IS NULL OR s.id > $1", which would defeat the primary-key index.
+            let page: [PostgresRow]
+            if let after {
+                page = try await pool.query(
+                    "SELECT \(Self.columns) FROM \(Self.scheduleRows) WHERE s.enabled AND s.id > $1 ORDER BY s.id LIMIT $2",
+                    .uuid(after), .int(Self.loadPageSize))
+            } else {
+                page = try await pool.query(
+                    "SELECT \(Self.columns) FROM \(Self.scheduleRows) WHERE s.enabled ORDER BY s.id LIMIT $1", .int(Self.loadPageSize))
+            }
             definitions.reserveCapacity(definitions.count + page.count)
             for row in page { definitions.append(try Self.decode(row)) }
             guard page.count == Self.loadPageSize, let last = page.last else { break }
@@ -43,7 +53,7 @@ struct PostgresScheduleSource: ScheduleSource {
 
     func load(id: String) async throws -> ScheduleDefinition? {
         guard let uuid = UUID(uuidString: id) else { return nil }
-        return try await pool.queryFirst("SELECT \(Self.columns) FROM schedules s WHERE s.id = $1", .uuid(uuid)).map(Self.decode)
+        return try await pool.queryFirst("SELECT \(Self.columns) FROM \(Self.scheduleRows) WHERE s.id = $1", .uuid(uuid)).map(Self.decode)
     }
 
     /// Loads the current state of many schedules in one statement: the ones not returned were
@@ -51,7 +61,7 @@ struct PostgresScheduleSource: ScheduleSource {
     func load(ids: [String]) async throws -> (found: [ScheduleDefinition], missing: [String]) {
         let uuids = ids.compactMap(UUID.init(uuidString:))
         guard !uuids.isEmpty else { return ([], ids) }
-        let found = try await pool.query("SELECT \(Self.columns) FROM schedules s WHERE s.id = ANY($1)", .uuidArray(uuids)).map(Self.decode)
+        let found = try await pool.query("SELECT \(Self.columns) FROM \(Self.scheduleRows) WHERE s.id = ANY($1)", .uuidArray(uuids)).map(Self.decode)
         let present = Set(found.map(\.id))
         return (found, ids.filter { !present.contains($0.lowercased()) })
     }
