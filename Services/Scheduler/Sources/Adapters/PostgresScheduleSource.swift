@@ -17,11 +17,13 @@ struct PostgresScheduleSource: ScheduleSource {
         s.id, s.agent_name, s.name, s.trigger, s.cron_expression, s.run_at, s.interval_seconds, s.start_at, s.timezone,
         s.enabled, s.revision, s.catchup, s.overlap, s.misfire_grace_seconds, s.max_retries, s.retry_delay_seconds,
         s.timeout_seconds, s.created_at, s.updated_at, s.end_at, s.max_runs, s.run_count, s.message, s.context,
-        s.allowed_tools, s.model, a.last_scheduled_for
+        s.allowed_tools, s.model,
+        (SELECT a.last_scheduled_for FROM schedule_anchors a WHERE a.schedule_id = s.id) AS last_scheduled_for
         """
 
-    /// The schedules with their anchors (`SELECT columns FROM scheduleRows WHERE …`).
-    static let scheduleRows = "schedules s LEFT JOIN schedule_anchors a ON a.schedule_id = s.id"
+    /// Where the columns are read from (a lookup by primary key per row keeps each page of the
+    /// full sync an index scan of `schedules`; a join could hash both tables for every page).
+    static let scheduleRows = "schedules s"
 
     func loadEnabled() async throws -> [ScheduleDefinition] {
         let started = ContinuousClock.now
