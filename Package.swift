@@ -11,6 +11,12 @@ let lifecycle = Target.Dependency.product(name: "ServiceLifecycle", package: "sw
 let hummingbird = Target.Dependency.product(name: "Hummingbird", package: "hummingbird")
 let httpTypes = Target.Dependency.product(name: "HTTPTypes", package: "swift-http-types")
 let hummingbirdTesting = Target.Dependency.product(name: "HummingbirdTesting", package: "hummingbird")
+let hummingbirdCore = Target.Dependency.product(name: "HummingbirdCore", package: "hummingbird")
+let hummingbirdWebSocket = Target.Dependency.product(name: "HummingbirdWebSocket", package: "hummingbird-websocket")
+let wsClient = Target.Dependency.product(name: "WSClient", package: "swift-websocket")
+let nioCore = Target.Dependency.product(name: "NIOCore", package: "swift-nio")
+let nioWebSocket = Target.Dependency.product(name: "NIOWebSocket", package: "swift-nio")
+let nioHTTP1 = Target.Dependency.product(name: "NIOHTTP1", package: "swift-nio")
 
 let package = Package(
     name: "sundial",
@@ -19,7 +25,9 @@ let package = Package(
         .executable(name: "sundial-api", targets: ["sundial-api"]),
         .executable(name: "sundial-scheduler", targets: ["sundial-scheduler"]),
         .executable(name: "sundial-agent-stub", targets: ["sundial-agent-stub"]),
+        .executable(name: "sundial-events", targets: ["sundial-events"]),
         .executable(name: "sundial-bench-cron", targets: ["sundial-bench-cron"]),
+        .executable(name: "sundial-bench-ws", targets: ["sundial-bench-ws"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
@@ -29,6 +37,9 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-websocket.git", from: "2.8.1"),
+        .package(url: "https://github.com/hummingbird-project/swift-websocket.git", from: "1.6.2"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.0"),
     ],
     targets: [
         // MARK: C libraries (Debian: libpq-dev, libhiredis-dev, libcurl4-openssl-dev)
@@ -64,6 +75,9 @@ let package = Package(
             path: "Shared/ServiceRuntime", swiftSettings: swiftSettings
         ),
 
+        // MARK: Event stream client (WebSocket listener with resume), used by the CLI listener and tests
+        .target(name: "EventStreamClient", dependencies: [wsClient, nioCore, nioWebSocket, log], path: "Shared/EventStreamClient", swiftSettings: swiftSettings),
+
         // MARK: Services
         .target(
             name: "APISupport",
@@ -82,7 +96,7 @@ let package = Package(
         .target(name: "SchedulerCore", dependencies: ["Cron", "Domain"], path: "Services/Scheduler/Core", swiftSettings: swiftSettings),
         .target(
             name: "SundialAPI",
-            dependencies: ["Cron", "Domain", "APISupport", "APIAuth", "Postgres", "Redis", "ServiceRuntime", "SundialConfig", "Observability", hummingbird, httpTypes, lifecycle, log, metrics],
+            dependencies: ["Cron", "Domain", "APISupport", "APIAuth", "Postgres", "Redis", "ServiceRuntime", "SundialConfig", "Observability", hummingbird, hummingbirdCore, hummingbirdWebSocket, nioCore, nioHTTP1, nioWebSocket, httpTypes, lifecycle, log, metrics],
             path: "Services/API/Sources", resources: [.copy("Resources/openapi.json")], swiftSettings: swiftSettings
         ),
         .executableTarget(name: "sundial-api", dependencies: ["SundialAPI", "SundialConfig"], path: "Services/API/Main", swiftSettings: swiftSettings),
@@ -99,8 +113,14 @@ let package = Package(
         ),
         .executableTarget(name: "sundial-agent-stub", dependencies: ["AgentStub", "SundialConfig"], path: "Services/AgentStub/Main", swiftSettings: swiftSettings),
 
+        .executableTarget(name: "sundial-events", dependencies: ["EventStreamClient", log], path: "Services/EventsCLI", swiftSettings: swiftSettings),
+
         // MARK: Benchmarks
         .executableTarget(name: "sundial-bench-cron", dependencies: ["Cron"], path: "Benchmarks/CronBench", swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "sundial-bench-ws", dependencies: ["EventStreamClient", "Postgres", "Redis", "Domain", wsClient, log],
+            path: "Benchmarks/WSBench", swiftSettings: swiftSettings
+        ),
 
         // MARK: Tests
         .testTarget(name: "CronTests", dependencies: ["Cron"], path: "Tests/CronTests", swiftSettings: swiftSettings),
@@ -121,7 +141,7 @@ let package = Package(
         .testTarget(name: "ConfigTests", dependencies: ["SundialConfig"], path: "Tests/ConfigTests", swiftSettings: swiftSettings),
         .testTarget(
             name: "ServiceTests",
-            dependencies: ["SundialAPI", "SundialScheduler", "AgentStub", "ServiceRuntime", "Postgres", "Redis", "Cron", hummingbirdTesting],
+            dependencies: ["SundialAPI", "SundialScheduler", "AgentStub", "ServiceRuntime", "Postgres", "Redis", "Cron", "EventStreamClient", wsClient, nioWebSocket, hummingbirdTesting],
             path: "Tests/ServiceTests", swiftSettings: swiftSettings
         ),
     ]

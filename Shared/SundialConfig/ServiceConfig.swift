@@ -47,6 +47,8 @@ public struct APIConfig: Sendable, Equatable {
     public var agentURLTemplate: String
     public var eventRetentionDays: Int
     public var authCacheSeconds: Double
+    /// WebSocket event relay and event-log retention settings.
+    public var events: EventStreamConfig
 
     public init(environment env: Environment = .process) throws(ConfigError) {
         common = try CommonConfig(environment: env, defaultPort: 8080)
@@ -63,6 +65,7 @@ public struct APIConfig: Sendable, Equatable {
         agentURLTemplate = try AgentURLTemplate.validated(env)
         eventRetentionDays = try env.int("SUNDIAL_EVENT_RETENTION_DAYS", default: 7, range: 1...3650)
         authCacheSeconds = try env.seconds("SUNDIAL_AUTH_CACHE_SECONDS", default: 5, range: 0...300)
+        events = try EventStreamConfig(environment: env)
     }
 }
 
