@@ -11,6 +11,8 @@ let lifecycle = Target.Dependency.product(name: "ServiceLifecycle", package: "sw
 let hummingbird = Target.Dependency.product(name: "Hummingbird", package: "hummingbird")
 let httpTypes = Target.Dependency.product(name: "HTTPTypes", package: "swift-http-types")
 let hummingbirdTesting = Target.Dependency.product(name: "HummingbirdTesting", package: "hummingbird")
+let argumentParser = Target.Dependency.product(name: "ArgumentParser", package: "swift-argument-parser")
+let mcp = Target.Dependency.product(name: "MCP", package: "swift-sdk")
 
 let package = Package(
     name: "sundial",
@@ -20,6 +22,8 @@ let package = Package(
         .executable(name: "sundial-scheduler", targets: ["sundial-scheduler"]),
         .executable(name: "sundial-agent-stub", targets: ["sundial-agent-stub"]),
         .executable(name: "sundial-bench-cron", targets: ["sundial-bench-cron"]),
+        .executable(name: "sundial-mcp", targets: ["sundial-mcp"]),
+        .executable(name: "sundial", targets: ["sundial"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
@@ -29,6 +33,9 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/modelcontextprotocol/swift-sdk.git", from: "0.12.1"),
+        .package(url: "https://github.com/hummingbird-project/swift-websocket.git", from: "1.6.2"),
     ],
     targets: [
         // MARK: C libraries (Debian: libpq-dev, libhiredis-dev, libcurl4-openssl-dev)
@@ -99,6 +106,25 @@ let package = Package(
         ),
         .executableTarget(name: "sundial-agent-stub", dependencies: ["AgentStub", "SundialConfig"], path: "Services/AgentStub/Main", swiftSettings: swiftSettings),
 
+        // MARK: Clients of the public API: typed REST client, MCP server for agents, `sundial` CLI
+        .target(
+            name: "SundialClient",
+            dependencies: ["AgentClient", "Domain", log, .product(name: "WSClient", package: "swift-websocket")],
+            path: "Shared/SundialClient", swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "SundialMCP",
+            dependencies: ["SundialClient", "Cron", "Domain", "SundialConfig", "Observability", hummingbird, lifecycle, log, mcp],
+            path: "Services/MCP/Sources", swiftSettings: swiftSettings
+        ),
+        .executableTarget(name: "sundial-mcp", dependencies: ["SundialMCP", "SundialConfig", "Observability", log], path: "Services/MCP/Main", swiftSettings: swiftSettings),
+        .target(
+            name: "SundialCLI",
+            dependencies: ["SundialClient", "Cron", "Domain", log, argumentParser],
+            path: "Clients/CLI/Sources", swiftSettings: swiftSettings
+        ),
+        .executableTarget(name: "sundial", dependencies: ["SundialCLI"], path: "Clients/CLI/Main", swiftSettings: swiftSettings),
+
         // MARK: Benchmarks
         .executableTarget(name: "sundial-bench-cron", dependencies: ["Cron"], path: "Benchmarks/CronBench", swiftSettings: swiftSettings),
 
@@ -118,10 +144,17 @@ let package = Package(
             dependencies: ["SundialAPI", "APIAuth", "APISupport", "ServiceRuntime", "SundialConfig", hummingbirdTesting],
             path: "Tests/OpenAPITests", swiftSettings: swiftSettings
         ),
+        .testTarget(
+            name: "ClientTests", dependencies: ["SundialClient", "SundialCLI", "SundialMCP", "Cron", "Domain", mcp],
+            path: "Tests/ClientTests", swiftSettings: swiftSettings
+        ),
         .testTarget(name: "ConfigTests", dependencies: ["SundialConfig"], path: "Tests/ConfigTests", swiftSettings: swiftSettings),
         .testTarget(
             name: "ServiceTests",
-            dependencies: ["SundialAPI", "SundialScheduler", "AgentStub", "ServiceRuntime", "Postgres", "Redis", "Cron", hummingbirdTesting],
+            dependencies: [
+                "SundialAPI", "SundialScheduler", "AgentStub", "ServiceRuntime", "Postgres", "Redis", "Cron", hummingbirdTesting,
+                "SundialClient", "SundialMCP", mcp,
+            ],
             path: "Tests/ServiceTests", swiftSettings: swiftSettings
         ),
     ]
