@@ -36,6 +36,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/modelcontextprotocol/swift-sdk.git", from: "0.12.1"),
         .package(url: "https://github.com/hummingbird-project/swift-websocket.git", from: "1.6.2"),
+        // Tests only: a WebSocket server standing in for /ws/events.
+        .package(url: "https://github.com/hummingbird-project/hummingbird-websocket.git", from: "2.8.1"),
+        // Tests only: FileDescriptor for the MCP SDK's stdio transport (already a dependency of the SDK).
+        .package(url: "https://github.com/apple/swift-system.git", from: "1.4.0"),
     ],
     targets: [
         // MARK: C libraries (Debian: libpq-dev, libhiredis-dev, libcurl4-openssl-dev)
@@ -145,7 +149,11 @@ let package = Package(
             path: "Tests/OpenAPITests", swiftSettings: swiftSettings
         ),
         .testTarget(
-            name: "ClientTests", dependencies: ["SundialClient", "SundialCLI", "SundialMCP", "Cron", "Domain", mcp],
+            name: "ClientTests",
+            dependencies: [
+                "SundialClient", "SundialCLI", "SundialMCP", "Cron", "Domain", mcp, hummingbird, hummingbirdTesting,
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+            ],
             path: "Tests/ClientTests", swiftSettings: swiftSettings
         ),
         .testTarget(name: "ConfigTests", dependencies: ["SundialConfig"], path: "Tests/ConfigTests", swiftSettings: swiftSettings),
@@ -153,7 +161,7 @@ let package = Package(
             name: "ServiceTests",
             dependencies: [
                 "SundialAPI", "SundialScheduler", "AgentStub", "ServiceRuntime", "Postgres", "Redis", "Cron", hummingbirdTesting,
-                "SundialClient", "SundialMCP", mcp,
+                "SundialClient", "SundialMCP", "SundialConfig", "AgentClient", mcp, .product(name: "SystemPackage", package: "swift-system"),
             ],
             path: "Tests/ServiceTests", swiftSettings: swiftSettings
         ),

@@ -2,7 +2,6 @@ import Domain
 import Foundation
 import Logging
 import Synchronization
-import WSClient
 
 /// The client side of `GET /ws/events` (API.md "WebSocket events"): connects with the token
 /// in the query, reads `{"type":"connected","event_id":N}` and then events, and after a lost
@@ -17,12 +16,21 @@ public struct EventFeed: Sendable {
         public var reconnect: Bool
         /// The longest wait between reconnection attempts.
         public var maxBackoff: Duration
+        /// A connection that has not been upgraded, or has not sent its `connected` greeting,
+        /// this long after it was opened is given up and opened again (resuming with `since`,
+        /// so nothing is lost). swift-websocket's client sometimes never delivers what arrives
+        /// together with the upgrade answer; this turns that stall into a quick reconnect.
+        public var greetingTimeout: Duration
 
-        public init(agents: [String] = [], since: Int64? = nil, reconnect: Bool = true, maxBackoff: Duration = .seconds(10)) {
+        public init(
+            agents: [String] = [], since: Int64? = nil, reconnect: Bool = true, maxBackoff: Duration = .seconds(10),
+            greetingTimeout: Duration = .seconds(3)
+        ) {
             self.agents = agents
             self.since = since
             self.reconnect = reconnect
             self.maxBackoff = maxBackoff
+            self.greetingTimeout = greetingTimeout
         }
     }
 
@@ -38,6 +46,9 @@ public struct EventFeed: Sendable {
     public let credential: String
     public let options: Options
     let logger: Logger
+
+    /// Silent connections in a row (no greeting) after which the feed gives up.
+    static let maxSilentAttempts = 5
 
     public init(baseURL: String, credential: String, options: Options = Options(), logger: Logger = Logger(label: "sundial.event-feed")) {
         self.baseURL = baseURL
@@ -77,38 +88,39 @@ public struct EventFeed: Sendable {
     private func run(_ continuation: AsyncThrowingStream<Message, any Error>.Continuation) async throws {
         let cursor = EventCursor(options.since)
         var everConnected = false
+        var silentAttempts = 0
         var backoff = Duration.milliseconds(250)
         while !Task.isCancelled {
             let since = cursor.value
-            let greeted = GreetingFlag()
-            var reason = "connection closed by the server"
-            do {
-                let close = try await WebSocketClient.connect(
-                    url: url(since: since), configuration: .init(maxFrameSize: 1 << 20), logger: logger
-                ) { inbound, outbound, _ in
-                    for try await message in inbound.messages(maxSize: 1 << 20) {
-                        guard case .text(let text) = message else { continue }
-                        if let reply = try Self.handle(text, since: since, cursor: cursor, greeted: greeted, continuation) {
-                            try await outbound.writeTextMessage(reply)
-                        }
-                    }
-                }
-                if let close { reason = "connection closed by the server (\(close.closeCode)\(close.reason.map { ": \($0)" } ?? ""))" }
-            } catch is CancellationError {
+            let attempt = EventFeedConnection(url: url(since: since), since: since, cursor: cursor, timeout: options.greetingTimeout, logger: logger)
+            let reason: String
+            switch await attempt.run(continuation) {
+            case .cancelled:
                 return
-            } catch {
-                guard everConnected || greeted.isSet else {
+            case .closed(let why):
+                reason = why
+            case .silent(let why):
+                silentAttempts += 1
+                guard everConnected || silentAttempts < Self.maxSilentAttempts else {
+                    throw SundialClientError(kind: .unavailable, detail: "the event stream at \(baseURL)/ws/events never answered: \(why)")
+                }
+                reason = why
+            case .failed(let error):
+                guard everConnected else {
                     throw SundialClientError(
                         kind: .unavailable,
                         detail: "cannot open the event stream at \(baseURL)/ws/events: \(error) (is the API reachable, and does it serve /ws/events?)")
                 }
                 reason = "connection lost: \(error)"
             }
-            if greeted.isSet {
+            if attempt.greeted {
                 everConnected = true
+                silentAttempts = 0
                 backoff = .milliseconds(250)
             }
-            guard options.reconnect, everConnected, !Task.isCancelled else { return }
+            // A silent connection is retried even without `reconnect`: it never started.
+            let retry = attempt.greeted ? options.reconnect : (silentAttempts > 0 || (everConnected && options.reconnect))
+            guard retry, !Task.isCancelled else { return }
             continuation.yield(.disconnected(reason: reason, retryIn: backoff))
             try await Task.sleep(for: backoff)
             backoff = min(backoff * 2, options.maxBackoff)
@@ -165,7 +177,7 @@ final class EventCursor: Sendable {
     }
 }
 
-/// Whether a connection got the server's `connected` greeting.
+/// A one-way switch shared between tasks (a connection got its greeting, was upgraded, …).
 final class GreetingFlag: Sendable {
     private let flag = Atomic<Bool>(false)
 
