@@ -17,6 +17,8 @@ let wsClient = Target.Dependency.product(name: "WSClient", package: "swift-webso
 let nioCore = Target.Dependency.product(name: "NIOCore", package: "swift-nio")
 let nioWebSocket = Target.Dependency.product(name: "NIOWebSocket", package: "swift-nio")
 let nioHTTP1 = Target.Dependency.product(name: "NIOHTTP1", package: "swift-nio")
+let argumentParser = Target.Dependency.product(name: "ArgumentParser", package: "swift-argument-parser")
+let mcp = Target.Dependency.product(name: "MCP", package: "swift-sdk")
 
 let package = Package(
     name: "sundial",
@@ -28,6 +30,8 @@ let package = Package(
         .executable(name: "sundial-events", targets: ["sundial-events"]),
         .executable(name: "sundial-bench-cron", targets: ["sundial-bench-cron"]),
         .executable(name: "sundial-bench-ws", targets: ["sundial-bench-ws"]),
+        .executable(name: "sundial-mcp", targets: ["sundial-mcp"]),
+        .executable(name: "sundial", targets: ["sundial"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
@@ -40,6 +44,10 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird-websocket.git", from: "2.8.1"),
         .package(url: "https://github.com/hummingbird-project/swift-websocket.git", from: "1.6.2"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/modelcontextprotocol/swift-sdk.git", from: "0.12.1"),
+        // Tests only: FileDescriptor for the MCP SDK's stdio transport (already a dependency of the SDK).
+        .package(url: "https://github.com/apple/swift-system.git", from: "1.4.0"),
     ],
     targets: [
         // MARK: C libraries (Debian: libpq-dev, libhiredis-dev, libcurl4-openssl-dev)
@@ -114,6 +122,24 @@ let package = Package(
         .executableTarget(name: "sundial-agent-stub", dependencies: ["AgentStub", "SundialConfig"], path: "Services/AgentStub/Main", swiftSettings: swiftSettings),
 
         .executableTarget(name: "sundial-events", dependencies: ["EventStreamClient", log], path: "Services/EventsCLI", swiftSettings: swiftSettings),
+        // MARK: Clients of the public API: typed REST client, MCP server for agents, `sundial` CLI
+        .target(
+            name: "SundialClient",
+            dependencies: ["AgentClient", "Domain", log, .product(name: "WSClient", package: "swift-websocket")],
+            path: "Shared/SundialClient", swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "SundialMCP",
+            dependencies: ["SundialClient", "Cron", "Domain", "SundialConfig", "Observability", hummingbird, lifecycle, log, mcp],
+            path: "Services/MCP/Sources", swiftSettings: swiftSettings
+        ),
+        .executableTarget(name: "sundial-mcp", dependencies: ["SundialMCP", "SundialConfig", "Observability", log], path: "Services/MCP/Main", swiftSettings: swiftSettings),
+        .target(
+            name: "SundialCLI",
+            dependencies: ["SundialClient", "Cron", "Domain", log, argumentParser],
+            path: "Clients/CLI/Sources", swiftSettings: swiftSettings
+        ),
+        .executableTarget(name: "sundial", dependencies: ["SundialCLI"], path: "Clients/CLI/Main", swiftSettings: swiftSettings),
 
         // MARK: Benchmarks
         .executableTarget(name: "sundial-bench-cron", dependencies: ["Cron"], path: "Benchmarks/CronBench", swiftSettings: swiftSettings),
@@ -138,10 +164,22 @@ let package = Package(
             dependencies: ["SundialAPI", "APIAuth", "APISupport", "ServiceRuntime", "SundialConfig", hummingbirdTesting],
             path: "Tests/OpenAPITests", swiftSettings: swiftSettings
         ),
+        .testTarget(
+            name: "ClientTests",
+            dependencies: [
+                "SundialClient", "SundialCLI", "SundialMCP", "Cron", "Domain", mcp, hummingbird, hummingbirdTesting,
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+            ],
+            path: "Tests/ClientTests", swiftSettings: swiftSettings
+        ),
         .testTarget(name: "ConfigTests", dependencies: ["SundialConfig"], path: "Tests/ConfigTests", swiftSettings: swiftSettings),
         .testTarget(
             name: "ServiceTests",
-            dependencies: ["SundialAPI", "SundialScheduler", "AgentStub", "ServiceRuntime", "Postgres", "Redis", "Cron", "EventStreamClient", wsClient, nioWebSocket, hummingbirdTesting],
+            dependencies: [
+                "SundialAPI", "SundialScheduler", "AgentStub", "ServiceRuntime", "Postgres", "Redis", "Cron", "EventStreamClient", wsClient, nioWebSocket,
+                hummingbirdTesting, "SundialClient", "SundialMCP", "SundialConfig", "AgentClient", mcp,
+                .product(name: "SystemPackage", package: "swift-system"),
+            ],
             path: "Tests/ServiceTests", swiftSettings: swiftSettings
         ),
     ]
