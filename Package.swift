@@ -110,7 +110,10 @@ let package = Package(
         .executableTarget(name: "sundial-api", dependencies: ["SundialAPI", "SundialConfig"], path: "Services/API/Main", swiftSettings: swiftSettings),
         .target(
             name: "SundialScheduler",
-            dependencies: ["Cron", "Domain", "SchedulerCore", "Postgres", "Redis", "AgentClient", "ServiceRuntime", "SundialConfig", "Observability", hummingbird, lifecycle, log, metrics],
+            dependencies: [
+                "Cron", "Domain", "SchedulerCore", "Postgres", "Redis", "AgentClient", "ServiceRuntime", "SundialConfig", "Observability",
+                hummingbird, lifecycle, log, metrics, .product(name: "Crypto", package: "swift-crypto"),
+            ],
             path: "Services/Scheduler/Sources", swiftSettings: swiftSettings
         ),
         .executableTarget(name: "sundial-scheduler", dependencies: ["SundialScheduler", "SundialConfig"], path: "Services/Scheduler/Main", swiftSettings: swiftSettings),
@@ -153,6 +156,7 @@ let package = Package(
         .testTarget(name: "PostgresTests", dependencies: ["Postgres"], path: "Tests/PostgresTests", swiftSettings: swiftSettings),
         .testTarget(name: "RedisTests", dependencies: ["Redis"], path: "Tests/RedisTests", swiftSettings: swiftSettings),
         .testTarget(name: "AgentClientTests", dependencies: ["AgentClient", "Domain"], path: "Tests/AgentClientTests", swiftSettings: swiftSettings),
+        .testTarget(name: "DomainTests", dependencies: ["Domain", "Cron"], path: "Tests/DomainTests", swiftSettings: swiftSettings),
         .testTarget(name: "SchedulerCoreTests", dependencies: ["SchedulerCore", "Cron", "Domain"], path: "Tests/SchedulerCoreTests", swiftSettings: swiftSettings),
         .testTarget(
             name: "APIAuthTests",
@@ -161,7 +165,7 @@ let package = Package(
         ),
         .testTarget(
             name: "OpenAPITests",
-            dependencies: ["SundialAPI", "APIAuth", "APISupport", "ServiceRuntime", "SundialConfig", hummingbirdTesting],
+            dependencies: ["SundialAPI", "APIAuth", "APISupport", "ServiceRuntime", "SundialConfig", "Postgres", hummingbirdTesting],
             path: "Tests/OpenAPITests", swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -179,6 +183,7 @@ let package = Package(
                 "SundialAPI", "SundialScheduler", "AgentStub", "ServiceRuntime", "Postgres", "Redis", "Cron", "EventStreamClient", wsClient, nioWebSocket,
                 hummingbirdTesting, "SundialClient", "SundialMCP", "SundialConfig", "AgentClient", mcp,
                 .product(name: "SystemPackage", package: "swift-system"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             path: "Tests/ServiceTests", swiftSettings: swiftSettings
         ),

@@ -25,6 +25,8 @@ public struct Execution: Sendable, Equatable, Encodable {
     public var toolCalls: Int?
     public var modelUsed: String?
     public var sessionID: String?
+    /// The conversation this run belongs to (its schedule's `session_key`, or a task's).
+    public var sessionKey: String? = nil
     public var workerID: String?
     public var createdAt: Date
     /// Only in single-execution answers (lists leave it out to stay small).
@@ -84,6 +86,7 @@ public struct Execution: Sendable, Equatable, Encodable {
         case toolCalls = "tool_calls"
         case modelUsed = "model_used"
         case sessionID = "session_id"
+        case sessionKey = "session_key"
         case workerID = "worker_id"
         case createdAt = "created_at"
         case executionLog = "execution_log"
@@ -113,6 +116,7 @@ public struct Execution: Sendable, Equatable, Encodable {
         try c.encode(toolCalls, forKey: .toolCalls)
         try c.encode(modelUsed, forKey: .modelUsed)
         try c.encode(sessionID, forKey: .sessionID)
+        try c.encode(sessionKey, forKey: .sessionKey)
         try c.encode(workerID, forKey: .workerID)
         try c.encode(InstantFormat.stringWithMilliseconds(createdAt), forKey: .createdAt)
         if includesLog { try c.encode(executionLog, forKey: .executionLog) }

@@ -56,6 +56,8 @@ public struct Schedule: Sendable, Equatable, Encodable {
     enum CodingKeys: String, CodingKey {
         case id, owner, name, trigger, timezone, message, context, enabled, description, model, catchup, overlap, notify
         case destination, revision, status
+        case cronDescription = "cron_description"
+        case runAtLocal = "run_at_local"
         case agentName = "agent_name"
         case cronExpression = "cron_expression"
         case runAt = "run_at"
@@ -211,5 +213,7 @@ public struct Schedule: Sendable, Equatable, Encodable {
         try c.encode(InstantFormat.stringWithMilliseconds(updatedAt), forKey: .updatedAt)
         try c.encode(revision, forKey: .revision)
         try c.encode(status, forKey: .status)
+        try c.encode(firingDescription, forKey: .cronDescription)
+        try c.encode(runAtLocal, forKey: .runAtLocal)
     }
 }

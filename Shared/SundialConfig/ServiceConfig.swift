@@ -49,9 +49,11 @@ public struct APIConfig: Sendable, Equatable {
     public var authCacheSeconds: Double
     /// WebSocket event relay and event-log retention settings.
     public var events: EventStreamConfig
+    public var quotas: QuotaConfig
 
     public init(environment env: Environment = .process) throws(ConfigError) {
         common = try CommonConfig(environment: env, defaultPort: 8080)
+        quotas = try QuotaConfig(environment: env)
         jwtSecret = env.string("SUNDIAL_JWT_SECRET", default: "sundial-dev-secret-change-me")
         if jwtSecret.utf8.count < 16 {
             throw ConfigError(variable: "SUNDIAL_JWT_SECRET", message: "must be at least 16 characters long")
@@ -79,9 +81,11 @@ public struct SchedulerConfig: Sendable, Equatable {
     public var heartbeatIntervalSeconds: Double
     public var maxConcurrentExecutions: Int
     public var agentHealthIntervalSeconds: Double
+    public var delivery: DeliveryConfig
 
     public init(environment env: Environment = .process) throws(ConfigError) {
         common = try CommonConfig(environment: env, defaultPort: 8081)
+        delivery = try DeliveryConfig(environment: env)
         syncIntervalSeconds = try env.seconds("SUNDIAL_SYNC_INTERVAL", default: 60, range: 1...3600)
         agentURLTemplate = try AgentURLTemplate.validated(env)
         let host = ProcessInfo.processInfo.hostName

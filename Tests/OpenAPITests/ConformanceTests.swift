@@ -64,6 +64,9 @@ struct Scenarios {
         try await executions(admin: admin, agent: agent, schedules: schedules)
         try await tasks(admin: admin, agent: agent)
         try await views(admin: admin, user: user, agent: agent)
+        try await features(admin: admin, user: user, agent: agent, schedules: schedules)
+        try await sessions(admin: admin, agent: agent, schedules: schedules)
+        try await dashboards(admin: admin, agent: agent)
     }
 
     // MARK: Public routes
@@ -434,7 +437,12 @@ struct Scenarios {
             try await c.call("countRunningTasks", "/api/tasks/running/count", token: admin, expect: .ok)
             if let id = created["execution_id"]?.stringValue {
                 try await c.call("getTask", "/api/tasks/\(id)", token: admin, expect: .ok)
-                try await c.call("sendTaskMessage", "/api/tasks/\(id)/message", token: admin, body: .json(#"{"message":"and then?"}"#), expect: .accepted)
+                let followUp = try await c.call("sendTaskMessage", "/api/tasks/\(id)/message", token: admin, body: .json(#"{"message":"and then?"}"#), expect: .accepted)
+                try await c.call("sendTaskMessage", "/api/tasks/\(id)/message", token: admin, body: .json(#"{"text":"and then?"}"#), expect: .unprocessableContent)
+                if let next = followUp["execution_id"]?.stringValue {
+                    #expect(next != id)
+                    try await c.call("cancelTask", "/api/tasks/\(next)/cancel", token: admin, expect: .ok)
+                }
                 try await c.call("cancelTask", "/api/tasks/\(id)/cancel", token: admin, expect: .ok)
                 try await c.call("streamTask", "/api/tasks/\(id)/stream", token: admin, expect: .ok)
                 try await c.call("deleteTask", "/api/tasks/\(id)", token: admin, expect: .noContent)

@@ -17,10 +17,10 @@ struct APITestHarness {
     let resources: ServiceResources
     let auth: AuthService
 
-    static func make(now: @escaping @Sendable () -> Date = Date.init) async throws -> APITestHarness {
+    static func make(now: @escaping @Sendable () -> Date = Date.init, extra: [String: String] = [:]) async throws -> APITestHarness {
         let config = try APIConfig(environment: TestEnvironment.environment(extra: [
             "SUNDIAL_AGENT_URL_TEMPLATE": "http://127.0.0.1:9/agents/{name}",
-        ]))
+        ].merging(extra) { $1 }))
         let resources = try await ServiceResources.open(common: config.common, applicationName: "sundial-test", logger: TestEnvironment.logger)
         let auth = try makeAuthService(config: config, resources: resources, logger: TestEnvironment.logger, passwordCost: .testing)
         try await auth.bootstrapAdmin(username: "admin", password: adminPassword)

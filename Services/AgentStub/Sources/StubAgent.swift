@@ -50,6 +50,8 @@ public final class StubAgent: Sendable {
         public var max_in_flight: Int
         /// Execution ids seen more than once: a scheduler that fired an occurrence twice shows up here.
         public var duplicate_execution_ids: [String]
+        /// Completed turns per session id: a conversation continued by the scheduler counts up.
+        public var session_turns: [String: Int] = [:]
     }
 
     private struct State {
@@ -107,9 +109,15 @@ public final class StubAgent: Sendable {
             logger.info("task failed on purpose", metadata: ["agent": "\(agent)", "execution_id": "\(request.execution_id ?? "-")"])
             return .failed(status: 500, detail: "stub agent failure (simulated)")
         }
-        state.withLock { $0.stats.completed += 1 }
         let session = request.session_id ?? "stub-session-\(UUID().uuidString.lowercased())"
-        let body = Self.responseJSON(agent: agent, request: request, session: session, durationMs: durationMs)
+        let turn = state.withLock { state -> Int in
+            state.stats.completed += 1
+            // A stub keeps what fits: forget old conversations beyond 100,000.
+            if state.stats.session_turns.count >= 100_000 { state.stats.session_turns.removeAll() }
+            state.stats.session_turns[session, default: 0] += 1
+            return state.stats.session_turns[session] ?? 1
+        }
+        let body = Self.responseJSON(agent: agent, request: request, session: session, turn: turn, durationMs: durationMs)
         logger.info("task completed", metadata: ["agent": "\(agent)", "execution_id": "\(request.execution_id ?? "-")", "duration_ms": "\(durationMs)"])
         return .completed(body: body)
     }
@@ -121,9 +129,10 @@ public final class StubAgent: Sendable {
         return .milliseconds(ms)
     }
 
-    static func responseJSON(agent: String, request: TaskRequest, session: String, durationMs: Int) -> String {
+    /// The answer; a continued session (turn 2 and later) says which turn it is.
+    static func responseJSON(agent: String, request: TaskRequest, session: String, turn: Int = 1, durationMs: Int) -> String {
         let reply: [String: Any] = [
-            "response": "[\(agent)] done: \(request.message)",
+            "response": "[\(agent)] done: \(request.message)" + (turn > 1 ? " (turn \(turn) of this session)" : ""),
             "execution_log": [
                 ["type": "user", "content": request.message],
                 ["type": "assistant", "content": "done"],
@@ -131,7 +140,7 @@ public final class StubAgent: Sendable {
             "metadata": [
                 "cost_usd": 0.0012,
                 "duration_ms": durationMs,
-                "num_turns": 1,
+                "num_turns": turn,
                 "tool_count": 0,
                 "input_tokens": request.message.utf8.count / 4 + 1,
                 "output_tokens": 8,

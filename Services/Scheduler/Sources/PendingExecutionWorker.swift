@@ -100,6 +100,7 @@ struct PendingExecutionWorker: Service {
                 SELECT p.id, p.agent_name FROM executions p JOIN agents a ON a.name = p.agent_name
                 WHERE p.status = 'pending'
                   AND (SELECT count(*) FROM executions r WHERE r.agent_name = p.agent_name AND r.status = 'running') < a.max_concurrency
+                  AND \(SessionGate.pendingTurnIsNext)
                 ORDER BY p.created_at, p.id LIMIT 1 FOR UPDATE OF p SKIP LOCKED
                 """)
             else { return nil }
@@ -113,11 +114,12 @@ struct PendingExecutionWorker: Service {
                 WHERE e.id = $2 AND e.status = 'pending'
                   AND (SELECT count(*) FROM executions r WHERE r.agent_name = e.agent_name AND r.status = 'running')
                       < (SELECT max_concurrency FROM agents WHERE name = e.agent_name)
+                  AND \(SessionGate.noOtherTurnRunning)
                 RETURNING e.id, e.schedule_id, e.agent_name, e.message, e.context, e.model_used, e.triggered_by, e.attempt,
                     (SELECT name FROM schedules WHERE id = e.schedule_id) AS schedule_name,
                     COALESCE(e.timeout_seconds, (SELECT timeout_seconds FROM schedules WHERE id = e.schedule_id)) AS timeout_seconds,
                     COALESCE(e.allowed_tools, (SELECT allowed_tools FROM schedules WHERE id = e.schedule_id)) AS allowed_tools,
-                    (SELECT session_key FROM schedules WHERE id = e.schedule_id) AS session_key,
+                    e.session_key,
                     (SELECT timezone FROM schedules WHERE id = e.schedule_id) AS timezone,
                     (SELECT last_run_at FROM schedules WHERE id = e.schedule_id) AS last_run_at, e.scheduled_for
                 """, .text(workerID), .uuid(candidateID))

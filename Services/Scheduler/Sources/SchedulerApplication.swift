@@ -48,11 +48,14 @@ struct SchedulerComponents {
     init(config: SchedulerConfig, resources: ServiceResources, status: SchedulerStatus, logger: Logger, transport: (any AgentTransport)?) {
         let feed = NotificationFeed(
             configuration: resources.pool.configuration,
-            channels: [SchedulerChannels.schedulesChanged, PendingExecutionWorker.pendingChannel, PendingExecutionWorker.cancelChannel],
+            channels: [
+                SchedulerChannels.schedulesChanged, PendingExecutionWorker.pendingChannel, PendingExecutionWorker.cancelChannel,
+                DeliveryStore.channel,
+            ],
             logger: logger)
         let events = EventLog(redis: resources.redis, logger: logger)
-        let http = transport == nil ? CurlHTTPClient(logger: logger) : nil
-        let agentTransport: any AgentTransport = transport ?? AgentClient(http: http!, logger: logger)
+        let http = CurlHTTPClient(logger: logger)
+        let agentTransport: any AgentTransport = transport ?? AgentClient(http: http, logger: logger)
         let cancellations = CancellationRegistry()
         let runner = AgentOccurrenceRunner(
             pool: resources.pool, transport: agentTransport, urlTemplate: config.agentURLTemplate, cancellations: cancellations, logger: logger)
@@ -62,7 +65,7 @@ struct SchedulerComponents {
                 workerID: config.workerID, maxConcurrentExecutions: config.maxConcurrentExecutions,
                 resyncInterval: config.syncIntervalSeconds, lockTTLMargin: config.lockTTLSeconds),
             clock: WallClock(),
-            source: PostgresScheduleSource(pool: resources.pool, feed: feed, logger: logger),
+            source: PostgresScheduleSource(pool: resources.pool, feed: feed, logger: logger, events: events),
             store: PostgresOccurrenceStore(pool: resources.pool, events: events, completion: completion, logger: logger),
             locker: RedisOccurrenceLocker(redis: resources.redis),
             runner: runner,
@@ -72,7 +75,7 @@ struct SchedulerComponents {
             redis: resources.redis, status: status, interval: .seconds(config.heartbeatIntervalSeconds), logger: logger,
             engineStatus: { await engine.status() })
         services = [
-            ShutdownHook { await http?.shutdown() },
+            ShutdownHook { await http.shutdown() },
             FeedService(feed: feed),
             heartbeat,
             ExecutionJanitor(
@@ -85,6 +88,9 @@ struct SchedulerComponents {
                 pool: resources.pool, feed: feed, runner: runner, completion: completion, events: events, status: status,
                 workerID: config.workerID, maxConcurrent: config.maxConcurrentExecutions, pollInterval: .seconds(2), logger: logger),
             SchedulerEngineService(engine: engine, logger: logger),
+            DeliveryWorker(
+                store: DeliveryStore(pool: resources.pool), feed: feed, transport: CurlDeliveryTransport(http: http),
+                config: config.delivery, workerID: config.workerID, logger: logger),
         ]
     }
 }

@@ -16,6 +16,8 @@ public struct AgentRecord: Sendable, Equatable, Encodable {
     public var healthStatus: AgentStatus
     public var createdAt: Date
     public var lastHealthAt: Date?
+    /// Where notifications of this agent's schedules go when a schedule names no webhook.
+    public var notifyWebhookURL: String?
 
     /// `stopped` when stopped by a user; otherwise the last observed health.
     public var status: AgentStatus { enabled ? healthStatus : .stopped }
@@ -28,6 +30,7 @@ public struct AgentRecord: Sendable, Equatable, Encodable {
         case maxConcurrency = "max_concurrency"
         case createdAt = "created_at"
         case lastHealthAt = "last_health_at"
+        case notifyWebhookURL = "notify_webhook_url"
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -42,5 +45,6 @@ public struct AgentRecord: Sendable, Equatable, Encodable {
         try c.encode(ownerID.uuidString.lowercased(), forKey: .ownerID)
         try c.encode(InstantFormat.stringWithMilliseconds(createdAt), forKey: .createdAt)
         try c.encode(lastHealthAt.map(InstantFormat.stringWithMilliseconds), forKey: .lastHealthAt)
+        try c.encode(notifyWebhookURL, forKey: .notifyWebhookURL)
     }
 }

@@ -12,7 +12,7 @@ struct AgentRepository: Sendable {
 
     private static let columns = """
         a.name, a.owner, u.username AS owner_name, a.endpoint_url, a.enabled, a.autonomy_enabled,
-        a.max_concurrency, a.status, a.created_at, a.last_health_at
+        a.max_concurrency, a.status, a.created_at, a.last_health_at, a.notify_webhook_url
         """
 
     /// `WHERE` fragment and binds restricting `a` to what `identity` may see; `$1` is the first bind.
@@ -52,12 +52,12 @@ struct AgentRepository: Sendable {
     }
 
     /// The new agent, or nil when the name is taken.
-    func insert(name: String, owner: UUID, endpointURL: String?, maxConcurrency: Int) async throws -> AgentRecord? {
+    func insert(name: String, owner: UUID, endpointURL: String?, maxConcurrency: Int, notifyWebhookURL: String? = nil) async throws -> AgentRecord? {
         let inserted = try await database.queryFirst(
             """
-            INSERT INTO agents (name, owner, endpoint_url, max_concurrency) VALUES ($1, $2, $3, $4)
+            INSERT INTO agents (name, owner, endpoint_url, max_concurrency, notify_webhook_url) VALUES ($1, $2, $3, $4, $5)
             ON CONFLICT (name) DO NOTHING RETURNING name
-            """, .text(name), .uuid(owner), PostgresValue(endpointURL), .int(maxConcurrency))
+            """, .text(name), .uuid(owner), PostgresValue(endpointURL), .int(maxConcurrency), PostgresValue(notifyWebhookURL))
         guard inserted != nil else { return nil }
         return try await database.queryFirst(
             "SELECT \(Self.columns) FROM agents a JOIN users u ON u.id = a.owner WHERE a.name = $1", .text(name)
@@ -91,7 +91,8 @@ struct AgentRepository: Sendable {
             maxConcurrency: try row.decode(Int.self, at: "max_concurrency"),
             healthStatus: AgentStatus(rawValue: try row.decode(String.self, at: "status")) ?? .running,
             createdAt: try row.decode(Date.self, at: "created_at"),
-            lastHealthAt: try row.decodeIfPresent(Date.self, at: "last_health_at")
+            lastHealthAt: try row.decodeIfPresent(Date.self, at: "last_health_at"),
+            notifyWebhookURL: try row.decodeIfPresent(String.self, at: "notify_webhook_url")
         )
     }
 }

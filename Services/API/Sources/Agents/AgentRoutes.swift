@@ -5,6 +5,7 @@ import Hummingbird
 /// `/api/agents…`: register, list, get, delete, start/stop, autonomy.
 struct AgentRoutes {
     let agents: AgentRepository
+    let quotas: Quotas
 
     /// `[a-z0-9-]{1,63}`, as the agents table's CHECK constraint.
     static func isValidName(_ name: String) -> Bool {
@@ -65,8 +66,12 @@ struct AgentRoutes {
         guard (1...1000).contains(maxConcurrency) else {
             throw APIError.badRequest("max_concurrency: must be between 1 and 1000, got \(maxConcurrency)")
         }
+        let webhook = try body.optional("notify_webhook_url", .string)
+        if let webhook { try FieldRules.httpURL("notify_webhook_url", webhook) }
         // Other keys (Trinity clients send `template`, `resources`) are accepted and ignored.
-        guard let agent = try await agents.insert(name: name, owner: identity.userID, endpointURL: endpoint, maxConcurrency: maxConcurrency)
+        try await quotas.checkAgents(identity)
+        guard let agent = try await agents.insert(
+            name: name, owner: identity.userID, endpointURL: endpoint, maxConcurrency: maxConcurrency, notifyWebhookURL: webhook)
         else {
             throw APIError.conflict("Agent \(JSONText.quote(name)) already exists", code: "agent_exists")
         }

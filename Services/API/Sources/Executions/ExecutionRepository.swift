@@ -14,7 +14,7 @@ struct ExecutionRepository: Sendable {
     private static let listColumns = """
         e.id, e.schedule_id, s.name AS schedule_name, e.agent_name, e.status, e.triggered_by, e.scheduled_for, e.attempt,
         e.skip_reason, e.error, e.started_at, e.completed_at, e.duration_ms, e.message, e.response, e.response_truncated,
-        e.context_used, e.context_max, e.cost, e.tool_calls, e.model_used, e.session_id, e.worker_id, e.created_at
+        e.context_used, e.context_max, e.cost, e.tool_calls, e.model_used, e.session_id, e.worker_id, e.created_at, e.session_key
         """
     private static let from = "FROM executions e LEFT JOIN schedules s ON s.id = e.schedule_id"
 
@@ -126,7 +126,7 @@ struct ExecutionRepository: Sendable {
     /// on `executions_pending` in the same transaction.
     func insertPending(
         scheduleID: String?, agent: String, triggeredBy: TriggeredBy, message: String, context: [String: JSONValue],
-        model: String?, timeoutSeconds: Int? = nil, allowedTools: [String]? = nil, sourceAgent: String? = nil
+        model: String?, timeoutSeconds: Int? = nil, allowedTools: [String]? = nil, sourceAgent: String? = nil, sessionKey: String? = nil
     ) async throws -> Execution {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
@@ -135,12 +135,13 @@ struct ExecutionRepository: Sendable {
             let row = try await tx.queryFirst(
                 """
                 INSERT INTO executions (schedule_id, agent_name, triggered_by, status, message, context, model_used,
-                                        timeout_seconds, allowed_tools, source_agent)
-                VALUES ($1, $2, $3, 'pending', $4, $5, $6, $7, $8::jsonb, $9) RETURNING id
+                                        timeout_seconds, allowed_tools, source_agent, session_key)
+                VALUES ($1, $2, $3, 'pending', $4, $5, $6, $7, $8::jsonb, $9, $10) RETURNING id
                 """,
                 PostgresValue(scheduleID.flatMap(UUID.init(uuidString:))), .text(agent), .text(triggeredBy.rawValue), .text(message),
                 .json(contextJSON), PostgresValue(model), PostgresValue(timeoutSeconds),
-                try allowedTools.map { PostgresValue.json(try encoder.encode($0)) } ?? .null, PostgresValue(sourceAgent))
+                try allowedTools.map { PostgresValue.json(try encoder.encode($0)) } ?? .null, PostgresValue(sourceAgent),
+                PostgresValue(sessionKey))
             let id = try row!.decode(UUID.self, at: "id")
             try await tx.execute("SELECT pg_notify($1, $2)", .text(Self.pendingChannel), .text(id.uuidString.lowercased()))
             let stored = try await tx.queryFirst("SELECT \(Self.listColumns), e.execution_log \(Self.from) WHERE e.id = $1", .uuid(id))
@@ -175,7 +176,7 @@ struct ExecutionRepository: Sendable {
     }
 
     static func decode(_ row: PostgresRow, withLog: Bool) throws -> Execution {
-        return Execution(
+        var execution = Execution(
             id: try row.decode(UUID.self, at: "id").uuidString.lowercased(),
             scheduleID: try row.decodeIfPresent(UUID.self, at: "schedule_id")?.uuidString.lowercased(),
             scheduleName: try row.decodeIfPresent(String.self, at: "schedule_name"),
@@ -203,5 +204,7 @@ struct ExecutionRepository: Sendable {
             executionLog: withLog && !row.isNull("execution_log") ? try row.decodeJSON(JSONValue.self, at: "execution_log") : JSONValue?.none,
             includesLog: withLog
         )
+        execution.sessionKey = try row.decodeIfPresent(String.self, at: "session_key")
+        return execution
     }
 }

@@ -12,6 +12,7 @@ struct ExecutionRoutes {
     let agentRepository: AgentRepository
     let executions: ExecutionRepository
     let presence: SchedulerPresence
+    let quotas: Quotas
 
     func add(to api: RouterGroup<APIRequestContext>) {
         api.get("agents/:name/schedules/:id/executions") { request, context in
@@ -193,6 +194,7 @@ struct ExecutionRoutes {
         guard await presence.anyAlive() else {
             throw APIError(.serviceUnavailable, "No scheduler is running; start sundial-scheduler and retry", code: "scheduler_unavailable", headers: [.retryAfter: "5"])
         }
+        try await quotas.checkActiveExecutions(agent: agent.name, try context.requireIdentity())
         if schedule.overlap != .allow, try await executions.isActive(scheduleID: schedule.id) {
             throw APIError.conflict("An execution of this schedule is already running (overlap policy \"\(schedule.overlap.rawValue)\")", code: "execution_running")
         }

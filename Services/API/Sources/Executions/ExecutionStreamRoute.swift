@@ -20,39 +20,44 @@ struct ExecutionStreamRoute {
             let agent = try await agents.visibleAgent(context)
             let id = context.parameters.get("execution_id") ?? ""
             guard try await executions.find(agent: agent.name, id: id) != nil else { throw APIError.notFound("Execution not found") }
-            let lastSeen = request.headers[.init("Last-Event-ID")!].flatMap { Int($0.trimmingCharacters(in: .whitespaces)) } ?? 0
-            let executions = self.executions
-            let (poll, keepAlive, maximum) = (pollInterval, keepAliveInterval, maximumDuration)
-            let body = ResponseBody { writer in
-                var sent = lastSeen
-                let started = ContinuousClock.now
-                var lastWrite = ContinuousClock.now
-                while ContinuousClock.now - started < maximum {
-                    guard let execution = try await executions.find(agent: agent.name, id: id) else {
-                        try await writer.write(ByteBuffer(string: Self.frame(id: nil, ["type": "error", "message": "execution deleted"])))
-                        break
-                    }
-                    let rank = Self.rank(execution.status)
-                    if rank > sent {
-                        try await writer.write(ByteBuffer(string: Self.frame(id: rank, Self.payload(execution))))
-                        sent = rank
-                        lastWrite = .now
-                    }
-                    if execution.status.isFinal { break }
-                    if ContinuousClock.now - lastWrite > keepAlive {
-                        try await writer.write(ByteBuffer(string: ": keep-alive\n\n"))
-                        lastWrite = .now
-                    }
-                    try await Task.sleep(for: poll)
-                }
-                try await writer.write(ByteBuffer(string: Self.frame(id: nil, ["type": "stream_end"])))
-                try await writer.finish(nil)
-            }
-            return Response(
-                status: .ok,
-                headers: [.contentType: "text/event-stream", .cacheControl: "no-cache", .init("X-Accel-Buffering")!: "no"],
-                body: body)
+            return stream(agent: agent, id: id, request: request)
         }
+    }
+
+    /// The SSE response for an execution the caller may see (also `GET /api/tasks/{id}/stream`).
+    func stream(agent: AgentRecord, id: String, request: Request) -> Response {
+        let lastSeen = request.headers[.init("Last-Event-ID")!].flatMap { Int($0.trimmingCharacters(in: .whitespaces)) } ?? 0
+        let executions = self.executions
+        let (poll, keepAlive, maximum) = (pollInterval, keepAliveInterval, maximumDuration)
+        let body = ResponseBody { writer in
+            var sent = lastSeen
+            let started = ContinuousClock.now
+            var lastWrite = ContinuousClock.now
+            while ContinuousClock.now - started < maximum {
+                guard let execution = try await executions.find(agent: agent.name, id: id) else {
+                    try await writer.write(ByteBuffer(string: Self.frame(id: nil, ["type": "error", "message": "execution deleted"])))
+                    break
+                }
+                let rank = Self.rank(execution.status)
+                if rank > sent {
+                    try await writer.write(ByteBuffer(string: Self.frame(id: rank, Self.payload(execution))))
+                    sent = rank
+                    lastWrite = .now
+                }
+                if execution.status.isFinal { break }
+                if ContinuousClock.now - lastWrite > keepAlive {
+                    try await writer.write(ByteBuffer(string: ": keep-alive\n\n"))
+                    lastWrite = .now
+                }
+                try await Task.sleep(for: poll)
+            }
+            try await writer.write(ByteBuffer(string: Self.frame(id: nil, ["type": "stream_end"])))
+            try await writer.finish(nil)
+        }
+        return Response(
+            status: .ok,
+            headers: [.contentType: "text/event-stream", .cacheControl: "no-cache", .init("X-Accel-Buffering")!: "no"],
+            body: body)
     }
 
     static func rank(_ status: ExecutionStatus) -> Int {

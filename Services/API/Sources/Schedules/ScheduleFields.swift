@@ -81,30 +81,22 @@ struct ScheduleFields: Sendable, Equatable {
             if let value = try nonNull(&body, "message", .string) { message = value }
         }
         let requestedTrigger = try body.optional("trigger", .oneOf(TriggerKind.self))
-        let cron = try body.field("cron_expression", .string)
-        let run = try body.field("run_at", Self.instant)
-        let interval = try body.field("interval_seconds", .int)
-        let given = [(TriggerKind.cron, cron.value != nil), (.once, run.value != nil), (.interval, interval.value != nil)]
-            .filter(\.1).map(\.0)
-        if given.count > 1 {
-            throw APIError.badRequest(
-                "trigger: give exactly one of cron_expression, run_at or interval_seconds (got \(given.map(\.fieldName).joined(separator: ", ")))",
-                code: "invalid_trigger")
-        }
-        if let kind = given.first {
+        var input = try TriggerInput(&body)
+        if let value = try nonNull(&body, "timezone", .string) { timezone = value }
+        try input.resolveLocalTime(timezone: timezone)
+        if let kind = try input.kind() {
             trigger = kind
-            cronExpression = cron.value
-            runAt = run.value
-            intervalSeconds = interval.value
+            cronExpression = input.cronExpression
+            runAt = input.runAt
+            intervalSeconds = input.intervalSeconds
         } else if isCreate {
             throw APIError.unprocessable(
-                "cron_expression: required (or run_at for a one-time schedule, or interval_seconds)", code: "missing_field")
+                "cron_expression: required (or preset, run_at / run_at_local for a one-time schedule, or interval_seconds)", code: "missing_field")
         }
         if let requestedTrigger, requestedTrigger != trigger {
             throw APIError.badRequest(
                 "trigger: \"\(requestedTrigger.rawValue)\" does not match the field given (\(trigger.fieldName))", code: "invalid_trigger")
         }
-        if let value = try nonNull(&body, "timezone", .string) { timezone = value }
         if let value = try nonNull(&body, "context", .jsonObject), case .object(let members) = value { context = members }
         if let value = try nonNull(&body, "enabled", .bool) { enabled = value }
         if let value = try nonNull(&body, "timeout_seconds", .int) { timeoutSeconds = value }

@@ -9,12 +9,15 @@ struct ScheduleRoutes {
     let agents: AgentRoutes
     let schedules: ScheduleRepository
     let now: @Sendable () -> Date
+    let quotas: Quotas
 
     func add(to api: RouterGroup<APIRequestContext>) {
         api.post("agents/:name/schedules") { request, context in try await create(request, context) }
-        api.get("agents/:name/schedules") { _, context in
+        api.get("agents/:name/schedules") { request, context in
             let agent = try await agents.visibleAgent(context)
-            return try JSONText.response(try await schedules.list(agent: agent.name))
+            let statuses = try ListQuery(request).scheduleStatuses()
+            let list = try await schedules.list(agent: agent.name)
+            return try JSONText.response(statuses.isEmpty ? list : list.filter { statuses.contains($0.status) })
         }
         api.get("agents/:name/schedules/:id") { _, context in
             let identity = try context.requireIdentity()
@@ -56,8 +59,14 @@ struct ScheduleRoutes {
 
     private func create(_ request: Request, _ context: APIRequestContext) async throws -> Response {
         let agent = try await agents.visibleAgent(context)
-        let identity = try context.requireIdentity()
         var body = try await JSONBody.read(request, context: context)
+        let schedule = try await create(&body, agent: agent, context: context)
+        return try JSONText.response(schedule, status: .created)
+    }
+
+    /// Validates a create body and stores the schedule for `agent` (also used by make-repeatable).
+    func create(_ body: inout FieldReader, agent: AgentRecord, context: APIRequestContext) async throws -> Schedule {
+        let identity = try context.requireIdentity()
         var fields = ScheduleFields()
         try fields.apply(&body, isCreate: true)
         let now = now()
@@ -66,12 +75,13 @@ struct ScheduleRoutes {
         if case .once(let at) = trigger, at < now.addingTimeInterval(-Double(fields.misfireGraceSeconds)) {
             throw APIError.badRequest("run_at: \(InstantFormat.string(at)) is in the past")
         }
+        try await quotas.checkSchedules(identity)
         let schedule = try await schedules.insert(
             agent: agent.name, owner: identity.userID, fields: fields, nextRunAt: fields.nextRun(trigger: trigger, now: now))
         context.logger.info(
             "schedule created",
             metadata: ["schedule_id": "\(schedule.id)", "agent": "\(agent.name)", "next_run_at": "\(schedule.nextRunAt.map(InstantFormat.string) ?? "-")"])
-        return try JSONText.response(schedule, status: .created)
+        return schedule
     }
 
     private func update(_ request: Request, _ context: APIRequestContext) async throws -> Response {

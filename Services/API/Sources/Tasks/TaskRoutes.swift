@@ -12,6 +12,7 @@ struct TaskRoutes {
     let agents: AgentRoutes
     let executions: ExecutionRepository
     let presence: SchedulerPresence
+    let quotas: Quotas
 
     func add(to api: RouterGroup<APIRequestContext>) {
         api.post("agents/:name/task") { request, context in try await runTask(request, context) }
@@ -76,42 +77,68 @@ struct TaskRoutes {
     private func runTask(_ request: Request, _ context: APIRequestContext) async throws -> Response {
         let agent = try await agents.visibleAgent(context)
         var body = try await JSONBody.read(request, context: context)
-        let message = try body.required("message", .string)
-        guard (1...100_000).contains(message.count) else {
-            throw APIError.badRequest("message: must be 1-100000 characters long, got \(message.count)")
-        }
-        let taskContext: [String: JSONValue]
-        if case .object(let members)? = try body.optional("context", .jsonObject) { taskContext = members } else { taskContext = [:] }
-        let model = try body.optional("model", .string)
-        let timeout = try body.optional("timeout_seconds", .int) ?? 900
-        guard (1...7200).contains(timeout) else {
-            throw APIError.badRequest("timeout_seconds: must be between 1 and 7200, got \(timeout)")
-        }
-        let tools = try body.optional("allowed_tools", .stringArray)
-        let async = try body.optional("async", .bool) ?? false
-        let asyncMode = try body.optional("async_mode", .bool) ?? false
+        let input = try TaskInput(&body)
         // Other keys (Trinity clients send save_to_session, parallel, …) are accepted and ignored.
+        let source = request.headers[.init("X-Source-Agent")!].flatMap { $0.isEmpty ? nil : $0 }
+        let execution = try await enqueue(input, agent: agent, source: source, context: context)
+        let poll = "Poll GET /api/agents/\(agent.name)/executions/\(execution.id) for its status"
+        if input.asyncMode {
+            return try JSONText.response(Accepted(execution_id: execution.id, status: "accepted", agent_name: agent.name, async_mode: true, message: "Task accepted. \(poll)"))
+        }
+        if input.async {
+            return try JSONText.response(Accepted(execution_id: execution.id, status: "pending", agent_name: agent.name, message: "Task queued. \(poll)"), status: .accepted)
+        }
+        guard let finished = try await executions.waitForCompletion(agent: agent.name, id: execution.id, timeout: .seconds(input.timeout + 30)) else {
+            throw APIError(.gatewayTimeout, "The task is still running after \(input.timeout)s; \(poll)", code: "task_timeout")
+        }
+        return try JSONText.response(Result(finished))
+    }
+
+    /// Queues a task for the scheduler (the agent must be running and a scheduler alive).
+    func enqueue(_ input: TaskInput, agent: AgentRecord, source: String?, context: APIRequestContext) async throws -> Execution {
         guard agent.enabled else {
             throw APIError(.serviceUnavailable, "Agent is not running (stopped); start it first", code: "agent_stopped", headers: [.retryAfter: "5"])
         }
         guard await presence.anyAlive() else {
             throw APIError(.serviceUnavailable, "No scheduler is running; start sundial-scheduler and retry", code: "scheduler_unavailable", headers: [.retryAfter: "5"])
         }
-        let source = request.headers[.init("X-Source-Agent")!].flatMap { $0.isEmpty ? nil : $0 }
+        try await quotas.checkActiveExecutions(agent: agent.name, try context.requireIdentity())
         let execution = try await executions.insertPending(
-            scheduleID: nil, agent: agent.name, triggeredBy: source == nil ? .manual : .agent, message: message, context: taskContext,
-            model: model, timeoutSeconds: timeout, allowedTools: tools, sourceAgent: source)
-        context.logger.info("task queued", metadata: ["execution_id": "\(execution.id)", "agent": "\(agent.name)", "async": "\(async || asyncMode)"])
-        let poll = "Poll GET /api/agents/\(agent.name)/executions/\(execution.id) for its status"
-        if asyncMode {
-            return try JSONText.response(Accepted(execution_id: execution.id, status: "accepted", agent_name: agent.name, async_mode: true, message: "Task accepted. \(poll)"))
+            scheduleID: nil, agent: agent.name, triggeredBy: source == nil ? .manual : .agent, message: input.message, context: input.context,
+            model: input.model, timeoutSeconds: input.timeout, allowedTools: input.tools, sourceAgent: source, sessionKey: input.sessionKey)
+        context.logger.info("task queued", metadata: ["execution_id": "\(execution.id)", "agent": "\(agent.name)", "async": "\(input.async || input.asyncMode)"])
+        return execution
+    }
+}
+
+/// The fields of a task request (`POST /api/agents/{name}/task`, `POST /api/tasks`).
+struct TaskInput: Sendable {
+    var message: String
+    var context: [String: JSONValue]
+    var model: String?
+    var timeout: Int
+    var tools: [String]?
+    var async: Bool
+    var asyncMode: Bool
+    var sessionKey: String?
+
+    init(_ body: inout FieldReader) throws {
+        message = try body.required("message", .string)
+        guard (1...100_000).contains(message.count) else {
+            throw APIError.badRequest("message: must be 1-100000 characters long, got \(message.count)")
         }
-        if async {
-            return try JSONText.response(Accepted(execution_id: execution.id, status: "pending", agent_name: agent.name, message: "Task queued. \(poll)"), status: .accepted)
+        if case .object(let members)? = try body.optional("context", .jsonObject) { context = members } else { context = [:] }
+        model = try body.optional("model", .string)
+        timeout = try body.optional("timeout_seconds", .int) ?? 900
+        guard (1...7200).contains(timeout) else {
+            throw APIError.badRequest("timeout_seconds: must be between 1 and 7200, got \(timeout)")
         }
-        guard let finished = try await executions.waitForCompletion(agent: agent.name, id: execution.id, timeout: .seconds(timeout + 30)) else {
-            throw APIError(.gatewayTimeout, "The task is still running after \(timeout)s; \(poll)", code: "task_timeout")
+        tools = try body.optional("allowed_tools", .stringArray)
+        async = try body.optional("async", .bool) ?? false
+        asyncMode = try body.optional("async_mode", .bool) ?? false
+        sessionKey = try body.optional("session_key", .string)
+        if let sessionKey, !(1...200).contains(sessionKey.count) {
+            throw APIError.badRequest("session_key: must be 1-200 characters long, got \(sessionKey.count)")
         }
-        return try JSONText.response(Result(finished))
     }
 }

@@ -54,18 +54,26 @@ struct ScheduleViewRoutes {
         api.get("schedules") { request, context in
             let query = ListQuery(request)
             let names = try await visibleAgents(context, filter: query.string("agent"))
-            return try JSONText.response(try await schedules.list(agents: names, enabled: try query.bool("enabled")))
+            let statuses = try query.scheduleStatuses()
+            let list = try await schedules.list(agents: names, enabled: try query.bool("enabled"))
+            return try JSONText.response(statuses.isEmpty ? list : list.filter { statuses.contains($0.status) })
         }
         api.get("schedules/upcoming") { request, context in
             let query = ListQuery(request)
             let now = now()
+            let (zoneName, zone) = try query.timeZone()
+            let grouped = try Self.groupByDay(query)
             let from = try query.instant("from") ?? now
-            let to = try query.instant("to") ?? from.addingTimeInterval(7 * 86_400)
-            try Self.checkWindow(from: from, to: to, maximumDays: 366)
+            var to = try query.instant("to") ?? from.addingTimeInterval(7 * 86_400)
+            if let days = try query.days() { to = UpcomingCalendar.windowEnd(from: from, days: days, zone: zone) }
+            try Self.checkWindow(from: from, to: to, maximumDays: 367)
             let names = try await visibleAgents(context, filter: query.string("agent"))
             let items = Occurrences.upcoming(
                 try await schedules.list(agents: names, enabled: true), from: max(from, now), to: to,
-                limit: try query.limit(default: 200, maximum: 2000), now: now)
+                limit: try query.limit(default: grouped ? 1000 : 200, maximum: grouped ? 5000 : 2000), now: now)
+            if grouped {
+                return try JSONText.response(UpcomingCalendar(items, zone: zone, zoneName: zoneName, from: max(from, now), to: to))
+            }
             return try JSONText.response(items.map {
                 UpcomingItem(
                     schedule_id: $0.schedule.id, agent_name: $0.schedule.agentName, name: $0.schedule.name,
@@ -104,6 +112,13 @@ struct ScheduleViewRoutes {
 
     func visibleAgents(_ context: APIRequestContext, filter: String?) async throws -> [String]? {
         try await agents.visibleNames(for: try context.requireIdentity(), filter: filter)
+    }
+
+    /// `group=day` (calendar) or absent (the flat list).
+    static func groupByDay(_ query: ListQuery) throws -> Bool {
+        guard let group = query.string("group") else { return false }
+        guard group == "day" else { throw APIError.badRequest("group: expected \"day\", got \(JSONText.quote(group))") }
+        return true
     }
 
     static func checkWindow(from: Date, to: Date, maximumDays: Double) throws {

@@ -78,9 +78,11 @@ struct AgentOccurrenceRunner: OccurrenceRunner {
     }
 
     private func callWithBusyRetries(_ task: AgentTask, endpoint: String) async -> RunOutcome? {
+        // A conversation (session_key) continues the agent session of its previous turn.
+        let session = try? await SessionGate.sessionToContinue(pool, executionID: task.executionID)
         let request = AgentTaskRequest(
             message: task.message, context: task.context, model: task.model, allowedTools: task.allowedTools,
-            timeoutSeconds: task.timeoutSeconds, executionID: task.executionID, sessionID: task.sessionKey)
+            timeoutSeconds: task.timeoutSeconds, executionID: task.executionID, sessionID: session ?? nil)
         let deadline = ContinuousClock.now + .seconds(task.timeoutSeconds)
         var busyAttempt = 0
         while true {

@@ -175,7 +175,8 @@ extension ExecutionCompletion {
                                        THEN NULL ELSE s.next_run_at END
                 FROM unnest($1::uuid[], $2::int[], $3::bool[], $4::bool[], $5::int[]) AS r(sid, counts, failed, succeeded, attempt)
                 WHERE s.id = r.sid
-                RETURNING s.id, s.name, s.agent_name, s.enabled, s.consecutive_failures, s.max_consecutive_failures, r.failed
+                RETURNING s.id, s.name, s.agent_name, s.enabled, s.consecutive_failures, s.max_consecutive_failures, r.failed,
+                    (s.trigger = 'once' AND r.counts = 1 AND (r.succeeded OR r.attempt > s.max_retries)) AS once_done
                 """,
                 .uuidArray(round.compactMap(\.scheduleID)),
                 .intArray(round.map { ["schedule", "catchup", "retry"].contains($0.triggeredBy) ? 1 : 0 }),
@@ -183,20 +184,29 @@ extension ExecutionCompletion {
                 .textArray(statuses.map { $0 == .success ? "true" : "false" }),
                 .intArray(round.map(\.attempt)))
             var paused: [(id: UUID, name: String, agent: String, streak: Int)] = []
+            var completed: [EventLog.Draft] = []
             for row in rows {
+                if try row.decode(Bool.self, at: "once_done") {
+                    // The one-time schedule is done: `schedule_completed`, written with the disabling update.
+                    completed.append(EventLog.Draft(type: .scheduleCompleted, agent: try row.decode(String.self, at: "agent_name"), fields: [
+                        "schedule_id": .string(try row.decode(UUID.self, at: "id").uuidString.lowercased()),
+                        "schedule_name": .string(try row.decode(String.self, at: "name")), "reason": .string(ScheduleCompletedEvent.onceDone),
+                    ]))
+                    continue
+                }
                 let streak = try row.decode(Int.self, at: "consecutive_failures")
                 let limit = try row.decode(Int.self, at: "max_consecutive_failures")
                 guard try row.decode(Bool.self, at: "failed"), limit > 0, streak >= limit, try row.decode(Bool.self, at: "enabled") else { continue }
                 paused.append((try row.decode(UUID.self, at: "id"), try row.decode(String.self, at: "name"), try row.decode(String.self, at: "agent_name"), streak))
             }
-            guard !paused.isEmpty else { return [] }
+            guard !paused.isEmpty else { return completed }
             try await tx.execute(
                 """
                 UPDATE schedules s SET enabled = false, next_run_at = NULL,
                     paused_reason = 'paused after ' || r.streak || ' consecutive failures'
                 FROM unnest($1::uuid[], $2::int[]) AS r(sid, streak) WHERE s.id = r.sid
                 """, .uuidArray(paused.map(\.id)), .intArray(paused.map(\.streak)))
-            return paused.map { schedule in
+            return completed + paused.map { schedule in
                 logger.warning("schedule auto-paused", metadata: ["schedule_id": "\(schedule.id.uuidString.lowercased())", "failures": "\(schedule.streak)"])
                 return EventLog.Draft(type: .schedulePaused, agent: schedule.agent, fields: [
                     "schedule_id": .string(schedule.id.uuidString.lowercased()), "schedule_name": .string(schedule.name),

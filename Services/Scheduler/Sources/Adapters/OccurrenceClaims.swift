@@ -13,8 +13,9 @@ import SchedulerCore
 ///   occurrence (an existing row, or one claimed earlier in the batch: `alreadyClaimed`);
 /// - a stopped agent or one with autonomy off: the occurrence is recorded `skipped` with the reason;
 /// - `exclusive` (overlap skip/queue) and an execution of the schedule running: `busy`, nothing written;
-/// - the agent at `max_concurrency`: the occurrence is queued `pending` (started in due order
-///   by the queued-execution worker when a slot frees), never dropped;
+/// - the agent at `max_concurrency`, or a turn of the same conversation (`session_key`, same
+///   agent) running or waiting: the occurrence is queued `pending` (started in due order by the
+///   queued-execution worker when a slot frees / its turn comes), never dropped;
 /// - otherwise the row is inserted `running` for this worker, with its started event.
 ///
 /// Locks, always in this order so concurrent batches (of this or another replica) never
@@ -44,6 +45,10 @@ struct OccurrenceClaims: Sendable {
         var autonomyEnabled: Bool
         var taken: Bool
         var running: Bool
+        /// The schedule's conversation key, and whether a run of that conversation (same agent)
+        /// is running or waiting: this one then waits its turn, queued (see `SessionGate`).
+        var sessionKey: String?
+        var sessionBusy: Bool
     }
 
     private struct Row {
@@ -100,6 +105,7 @@ struct OccurrenceClaims: Sendable {
         var rows: [Row] = []
         var seen = Set<OccurrenceKey>()
         var startedHere = Set<UUID>()
+        var conversationsHere = Set<String>()
         for (index, request) in requests.enumerated() {
             guard let info = infos[index] else { continue }  // deleted meanwhile
             let key = OccurrenceKey(scheduleID: request.scheduleID, scheduledFor: request.scheduledFor, attempt: request.attempt)
@@ -114,7 +120,10 @@ struct OccurrenceClaims: Sendable {
                 continue
             }
             seen.insert(key)
-            if free[info.agent, default: 0] > 0 {
+            let conversation = info.sessionKey.map { info.agent + "\u{0}" + $0 }
+            let turnWaits = info.sessionBusy || conversation.map(conversationsHere.contains) ?? false
+            if let conversation { conversationsHere.insert(conversation) }
+            if !turnWaits, free[info.agent, default: 0] > 0 {
                 free[info.agent, default: 0] -= 1
                 startedHere.insert(request.scheduleID)
                 let id = UUID()
@@ -210,7 +219,11 @@ struct OccurrenceClaims: Sendable {
             SELECT r.i, s.agent_name, s.name, a.enabled AS agent_enabled, a.autonomy_enabled,
                 EXISTS (SELECT 1 FROM executions e WHERE e.schedule_id = r.sid AND e.scheduled_for = r.at
                         AND e.attempt = r.attempt AND e.triggered_by IN \(PostgresOccurrenceStore.occurrenceKinds)) AS taken,
-                EXISTS (SELECT 1 FROM executions e WHERE e.schedule_id = r.sid AND e.status = 'running') AS running
+                EXISTS (SELECT 1 FROM executions e WHERE e.schedule_id = r.sid AND e.status = 'running') AS running,
+                s.session_key,
+                s.session_key IS NOT NULL AND EXISTS (
+                    SELECT 1 FROM executions e WHERE e.agent_name = s.agent_name AND e.session_key = s.session_key
+                      AND e.status IN ('running', 'pending')) AS session_busy
             FROM unnest($1::uuid[], $2::timestamptz[], $3::int[]) WITH ORDINALITY AS r(sid, at, attempt, i)
             JOIN schedules s ON s.id = r.sid
             JOIN agents a ON a.name = s.agent_name
@@ -221,7 +234,9 @@ struct OccurrenceClaims: Sendable {
                 agent: try row.decode(String.self, at: "agent_name"), name: try row.decode(String.self, at: "name"),
                 agentEnabled: try row.decode(Bool.self, at: "agent_enabled"),
                 autonomyEnabled: try row.decode(Bool.self, at: "autonomy_enabled"),
-                taken: try row.decode(Bool.self, at: "taken"), running: try row.decode(Bool.self, at: "running"))
+                taken: try row.decode(Bool.self, at: "taken"), running: try row.decode(Bool.self, at: "running"),
+                sessionKey: try row.decodeIfPresent(String.self, at: "session_key"),
+                sessionBusy: try row.decode(Bool.self, at: "session_busy"))
         }
         return infos
     }

@@ -12,6 +12,8 @@ struct PostgresScheduleSource: ScheduleSource {
     let pool: PostgresPool
     let feed: NotificationFeed
     let logger: Logger
+    /// Where `schedule_completed` events go (nil: none recorded).
+    var events: EventLog? = nil
 
     static let columns = """
         s.id, s.agent_name, s.name, s.trigger, s.cron_expression, s.run_at, s.interval_seconds, s.start_at, s.timezone,
@@ -132,7 +134,9 @@ struct PostgresScheduleSource: ScheduleSource {
         // A one-time schedule is disabled here only once its occurrence has a final row; until
         // then (the run is queued or still going) the completion of that run disables it, so a
         // due occurrence can never be dropped by an early "completed".
-        let changed = try await pool.execute(
+        var published: [EventLog.Pending] = []
+        let changed = try await pool.withTransaction { tx -> Int in
+            guard let row = try await tx.queryFirst(
             """
             UPDATE schedules s SET enabled = false, next_run_at = NULL
             WHERE s.id = $1 AND s.revision = $2 AND s.enabled
@@ -140,8 +144,18 @@ struct PostgresScheduleSource: ScheduleSource {
                     SELECT 1 FROM executions e WHERE e.schedule_id = s.id AND e.scheduled_for = s.run_at
                       AND e.triggered_by IN ('schedule', 'catchup', 'retry')
                       AND e.status IN ('success', 'failed', 'skipped', 'cancelled')))
+            RETURNING s.agent_name, s.name
             """,
             .uuid(uuid), .int(Int(completion.revision)))
+            else { return 0 }
+            if let events {
+                published.append(try await ScheduleCompletedEvent.record(
+                    events, in: tx, scheduleID: uuid, agent: try row.decode(String.self, at: "agent_name"),
+                    name: try row.decode(String.self, at: "name"), reason: completion.reason.rawValue))
+            }
+            return 1
+        }
+        await events?.publish(published)
         if changed == 1 {
             logger.info("schedule completed", metadata: ["schedule_id": "\(completion.scheduleID)", "reason": "\(completion.reason)"])
         }
