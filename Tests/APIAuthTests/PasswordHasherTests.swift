@@ -99,7 +99,7 @@ struct BlockingWorkPoolTests {
         }
         #expect(!threads.isEmpty)
         #expect(threads.isSubset(of: pool.ownThreads), "work ran on \(threads), the pool's threads are \(pool.ownThreads)")
-        #expect(pool.ownThreads.count == 2)
+        #expect(pool.ownThreads.count <= 2)
     }
 
     @Test func propagatesErrors() async {
