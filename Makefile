@@ -4,7 +4,7 @@ SHELL := /bin/bash
 SWIFT ?= swift
 SWIFT_TEST_FLAGS ?=
 
-.PHONY: help run test provision provision-test build build-release stop bench bench-cron validate-deploy clean-state
+.PHONY: help run test provision provision-test build build-release stop bench bench-cron bench-ws validate-deploy clean-state
 
 help:
 	@echo "make run             provision Postgres+Redis under .sundial/, build, run API + scheduler + stub agent"
@@ -14,6 +14,7 @@ help:
 	@echo "make bench-cron      cron engine next-fire throughput"
 	@echo "make bench-api       REST req/s and p99 with wrk (private database and ports)"
 	@echo "make bench-scheduler firing lateness with two replicas, pickup, 100k resync and RSS"
+	@echo "make bench-ws        1,000 WebSocket listeners, 500 events/s: latency, lost events, RSS (and a Redis restart)"
 	@echo "make validate-deploy lint docker-compose.yml, deploy/Dockerfile and deploy/k8s"
 
 provision:
@@ -35,7 +36,7 @@ stop:
 	@bash scripts/stop.sh
 
 bench: bench-cron
-bench: bench-api bench-scheduler
+bench: bench-api bench-scheduler bench-ws
 
 bench-cron:
 	@bash scripts/provision.sh deps
@@ -48,6 +49,10 @@ bench-api:
 
 bench-scheduler:
 	@bash scripts/bench-scheduler.sh
+
+.PHONY: bench-ws
+bench-ws:
+	@bash scripts/bench-ws.sh
 
 validate-deploy:
 	@bash scripts/validate-deploy.sh

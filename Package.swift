@@ -11,6 +11,14 @@ let lifecycle = Target.Dependency.product(name: "ServiceLifecycle", package: "sw
 let hummingbird = Target.Dependency.product(name: "Hummingbird", package: "hummingbird")
 let httpTypes = Target.Dependency.product(name: "HTTPTypes", package: "swift-http-types")
 let hummingbirdTesting = Target.Dependency.product(name: "HummingbirdTesting", package: "hummingbird")
+let hummingbirdCore = Target.Dependency.product(name: "HummingbirdCore", package: "hummingbird")
+let hummingbirdWebSocket = Target.Dependency.product(name: "HummingbirdWebSocket", package: "hummingbird-websocket")
+let wsClient = Target.Dependency.product(name: "WSClient", package: "swift-websocket")
+let nioCore = Target.Dependency.product(name: "NIOCore", package: "swift-nio")
+let nioWebSocket = Target.Dependency.product(name: "NIOWebSocket", package: "swift-nio")
+let nioHTTP1 = Target.Dependency.product(name: "NIOHTTP1", package: "swift-nio")
+let argumentParser = Target.Dependency.product(name: "ArgumentParser", package: "swift-argument-parser")
+let mcp = Target.Dependency.product(name: "MCP", package: "swift-sdk")
 
 let package = Package(
     name: "sundial",
@@ -19,7 +27,11 @@ let package = Package(
         .executable(name: "sundial-api", targets: ["sundial-api"]),
         .executable(name: "sundial-scheduler", targets: ["sundial-scheduler"]),
         .executable(name: "sundial-agent-stub", targets: ["sundial-agent-stub"]),
+        .executable(name: "sundial-events", targets: ["sundial-events"]),
         .executable(name: "sundial-bench-cron", targets: ["sundial-bench-cron"]),
+        .executable(name: "sundial-bench-ws", targets: ["sundial-bench-ws"]),
+        .executable(name: "sundial-mcp", targets: ["sundial-mcp"]),
+        .executable(name: "sundial", targets: ["sundial"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
@@ -29,6 +41,13 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-websocket.git", from: "2.8.1"),
+        .package(url: "https://github.com/hummingbird-project/swift-websocket.git", from: "1.6.2"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/modelcontextprotocol/swift-sdk.git", from: "0.12.1"),
+        // Tests only: FileDescriptor for the MCP SDK's stdio transport (already a dependency of the SDK).
+        .package(url: "https://github.com/apple/swift-system.git", from: "1.4.0"),
     ],
     targets: [
         // MARK: C libraries (Debian: libpq-dev, libhiredis-dev, libcurl4-openssl-dev)
@@ -65,6 +84,9 @@ let package = Package(
             path: "Shared/ServiceRuntime", swiftSettings: swiftSettings
         ),
 
+        // MARK: Event stream client (WebSocket listener with resume), used by the CLI listener and tests
+        .target(name: "EventStreamClient", dependencies: [wsClient, nioCore, nioWebSocket, log], path: "Shared/EventStreamClient", swiftSettings: swiftSettings),
+
         // MARK: Services
         .target(
             name: "APISupport",
@@ -83,14 +105,17 @@ let package = Package(
         .target(name: "SchedulerCore", dependencies: ["Cron", "Domain"], path: "Services/Scheduler/Core", swiftSettings: swiftSettings),
         .target(
             name: "SundialAPI",
-            dependencies: ["Cron", "Domain", "APISupport", "APIAuth", "Postgres", "Redis", "SundialEvents", "ServiceRuntime", "SundialConfig", "Observability", hummingbird, httpTypes, lifecycle, log, metrics],
+            dependencies: [
+                "Cron", "Domain", "APISupport", "APIAuth", "Postgres", "Redis", "SundialEvents", "ServiceRuntime", "SundialConfig", "Observability",
+                hummingbird, hummingbirdCore, hummingbirdWebSocket, nioCore, nioHTTP1, nioWebSocket, httpTypes, lifecycle, log, metrics,
+            ],
             path: "Services/API/Sources", resources: [.copy("Resources/openapi.json")], swiftSettings: swiftSettings
         ),
         .executableTarget(name: "sundial-api", dependencies: ["SundialAPI", "SundialConfig"], path: "Services/API/Main", swiftSettings: swiftSettings),
         .target(
             name: "SundialScheduler",
             dependencies: [
-                "Cron", "Domain", "SchedulerCore", "Postgres", "Redis", "SundialEvents", "AgentClient", "ServiceRuntime", "SundialConfig", "Observability",
+                "Cron", "Domain", "SchedulerCore", "Postgres", "Redis", "AgentClient", "ServiceRuntime", "SundialConfig", "Observability",
                 hummingbird, lifecycle, log, metrics, .product(name: "Crypto", package: "swift-crypto"),
             ],
             path: "Services/Scheduler/Sources", swiftSettings: swiftSettings
@@ -103,8 +128,32 @@ let package = Package(
         ),
         .executableTarget(name: "sundial-agent-stub", dependencies: ["AgentStub", "SundialConfig"], path: "Services/AgentStub/Main", swiftSettings: swiftSettings),
 
+        .executableTarget(name: "sundial-events", dependencies: ["EventStreamClient", log], path: "Services/EventsCLI", swiftSettings: swiftSettings),
+        // MARK: Clients of the public API: typed REST client, MCP server for agents, `sundial` CLI
+        .target(
+            name: "SundialClient",
+            dependencies: ["AgentClient", "Domain", log, .product(name: "WSClient", package: "swift-websocket")],
+            path: "Shared/SundialClient", swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "SundialMCP",
+            dependencies: ["SundialClient", "Cron", "Domain", "SundialConfig", "Observability", hummingbird, lifecycle, log, mcp],
+            path: "Services/MCP/Sources", swiftSettings: swiftSettings
+        ),
+        .executableTarget(name: "sundial-mcp", dependencies: ["SundialMCP", "SundialConfig", "Observability", log], path: "Services/MCP/Main", swiftSettings: swiftSettings),
+        .target(
+            name: "SundialCLI",
+            dependencies: ["SundialClient", "Cron", "Domain", log, argumentParser],
+            path: "Clients/CLI/Sources", swiftSettings: swiftSettings
+        ),
+        .executableTarget(name: "sundial", dependencies: ["SundialCLI"], path: "Clients/CLI/Main", swiftSettings: swiftSettings),
+
         // MARK: Benchmarks
         .executableTarget(name: "sundial-bench-cron", dependencies: ["Cron"], path: "Benchmarks/CronBench", swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "sundial-bench-ws", dependencies: ["EventStreamClient", "Postgres", "Redis", "Domain", wsClient, log],
+            path: "Benchmarks/WSBench", swiftSettings: swiftSettings
+        ),
 
         // MARK: Tests
         .testTarget(name: "CronTests", dependencies: ["Cron"], path: "Tests/CronTests", swiftSettings: swiftSettings),
@@ -123,11 +172,21 @@ let package = Package(
             dependencies: ["SundialAPI", "APIAuth", "APISupport", "ServiceRuntime", "SundialConfig", "Postgres", hummingbirdTesting],
             path: "Tests/OpenAPITests", swiftSettings: swiftSettings
         ),
+        .testTarget(
+            name: "ClientTests",
+            dependencies: [
+                "SundialClient", "SundialCLI", "SundialMCP", "Cron", "Domain", mcp, hummingbird, hummingbirdTesting,
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+            ],
+            path: "Tests/ClientTests", swiftSettings: swiftSettings
+        ),
         .testTarget(name: "ConfigTests", dependencies: ["SundialConfig"], path: "Tests/ConfigTests", swiftSettings: swiftSettings),
         .testTarget(
             name: "ServiceTests",
             dependencies: [
-                "SundialAPI", "SundialScheduler", "AgentStub", "ServiceRuntime", "Postgres", "Redis", "Cron", hummingbirdTesting,
+                "SundialAPI", "SundialScheduler", "AgentStub", "ServiceRuntime", "Postgres", "Redis", "Cron", "EventStreamClient", wsClient, nioWebSocket,
+                hummingbirdTesting, "SundialClient", "SundialMCP", "SundialConfig", "AgentClient", mcp,
+                .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             path: "Tests/ServiceTests", swiftSettings: swiftSettings

@@ -9,12 +9,15 @@
 #  2. pickup: schedules created through the API 2 s before they are due. Target < 1 s.
 #  3. 100,000 enabled cron schedules: a fresh replica's first full sync, and its RSS. Targets < 1 s, < 300 MB.
 # Bounded: about 5 minutes after the build (each round waits at most 10 min for stragglers).
-# Knobs: BENCH_ROUNDS (default "1000 10000"), BENCH_LOAD (default 100000), BENCH_STUB_DELAY_MS (5).
+# Knobs: BENCH_ROUNDS (default "1000 10000"), BENCH_LOAD (default 100000), BENCH_STUB_DELAY_MS (5),
+# BENCH_AGENTS (10: a round of N uses ceil(N / 1000) agents with max_concurrency 1000 each).
 set -euo pipefail
 source "$(dirname "$0")/bench/lib.sh"
 API="http://127.0.0.1:18080"
 STUB="http://127.0.0.1:19000"
-AGENT=bench-agent
+AGENT_PREFIX=bench-agent-
+AGENTS="${BENCH_AGENTS:-10}"   # rounds use ceil(N / 1000) of them, 1,000 schedules per agent
+AGENT="${AGENT_PREFIX}1"
 
 bench_init
 bench_deps
@@ -38,11 +41,13 @@ bench_wait_http "http://127.0.0.1:18081/ready" 60
 bench_wait_http "http://127.0.0.1:18082/ready" 60
 
 TOKEN="$(curl -fsS -X POST "$API/token" -d username=admin -d "password=$ADMIN_PW" | python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')"
-curl -fsS -o /dev/null -H "Authorization: Bearer $TOKEN" -H "Content-Type: application/json" \
-  -X POST "$API/api/agents" -d "{\"name\":\"$AGENT\",\"max_concurrency\":1000}" || die "could not create the agent"
+for i in $(seq 1 "$AGENTS"); do
+  curl -fsS -o /dev/null -H "Authorization: Bearer $TOKEN" -H "Content-Type: application/json" \
+    -X POST "$API/api/agents" -d "{\"name\":\"$AGENT_PREFIX$i\",\"max_concurrency\":1000}" || die "could not create agent $AGENT_PREFIX$i"
+done
 
 export BENCH_PSQL="$PG_BIN/psql -h 127.0.0.1 -p $PG_PORT -U sundial -d $BENCH_DB -v ON_ERROR_STOP=1 -qAt"
-export BENCH_API="$API" BENCH_TOKEN="$TOKEN" BENCH_AGENT="$AGENT" BENCH_STUB="$STUB"
+export BENCH_API="$API" BENCH_TOKEN="$TOKEN" BENCH_AGENT="$AGENT" BENCH_AGENT_PREFIX="$AGENT_PREFIX" BENCH_AGENTS="$AGENTS" BENCH_STUB="$STUB"
 export BENCH_STUB_LOG="$BENCH_STATE/stub.log" BENCH_RESULTS="$BENCH_STATE/scheduler-results.json"
 export BENCH_SCHED_PIDS="$PID_sched_a $PID_sched_b" BENCH_STATUS="http://127.0.0.1:18081/status,http://127.0.0.1:18082/status"
 rm -f "$BENCH_RESULTS"

@@ -32,9 +32,10 @@ public struct CronSchedule: Sendable, Hashable {
     }
 
     /// Parses the expression, then resolves the zone strictly (see `CronTimeZone`).
+    ///
+    /// Parses are cached by (expression, zone), so equal schedules share one parse.
     public init(expression: String, timeZoneIdentifier: String) throws(CronError) {
-        let parsed = try CronExpression(parsing: expression)
-        self.init(expression: parsed, timeZone: try CronTimeZone.resolve(timeZoneIdentifier))
+        self = try CronScheduleCache.schedule(expression: expression, timeZoneIdentifier: timeZoneIdentifier)
     }
 
     public static func == (lhs: CronSchedule, rhs: CronSchedule) -> Bool {

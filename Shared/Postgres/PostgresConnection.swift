@@ -95,6 +95,21 @@ public final class PostgresConnection {
         let cValues: [UnsafeMutablePointer<CChar>?] = texts.map { $0.map { strdup($0) } }
         defer { cValues.forEach { free($0) } }
         let valuePointers = cValues.map { $0.map { UnsafePointer($0) } }
+        if let name = try preparedStatement(sql, types: types) {
+            let result = valuePointers.withUnsafeBufferPointer { valuePointer in
+                PQexecPrepared(handle, name, Int32(binds.count), valuePointer.baseAddress, nil, nil, 0)
+            }
+            do {
+                return try consume(result)
+            } catch where error.sqlState == "0A000" || error.sqlState == "26000" {
+                // "cached plan must not change result type" (the table changed under a cached
+                // statement) or the statement vanished: forget it and, outside a failed
+                // transaction, run this one unprepared.
+                statements[StatementKey(sql: sql, types: types)] = nil
+                guard PQtransactionStatus(handle) != PQTRANS_INERROR else { throw error }
+                _ = try? runScript("DEALLOCATE \(name)")
+            }
+        }
         let result = types.withUnsafeBufferPointer { typePointer in
             valuePointers.withUnsafeBufferPointer { valuePointer in
                 PQexecParams(
@@ -103,6 +118,36 @@ public final class PostgresConnection {
             }
         }
         return try consume(result)
+    }
+
+    // MARK: Prepared statements
+
+    /// Statements are prepared on first use and reused by SQL text and parameter types, so the
+    /// server parses and plans each hot statement once per connection instead of on every call.
+    /// At most `statementCacheLimit` per connection; beyond that (generated SQL), statements run
+    /// unprepared. Inside a failed transaction nothing is prepared (the server refuses anyway).
+    private struct StatementKey: Hashable {
+        var sql: String
+        var types: [UInt32]
+    }
+
+    private var statements: [StatementKey: String] = [:]
+    private var preparedCount = 0
+    static let statementCacheLimit = 512
+
+    @available(*, noasync, message: "blocks the thread; use PostgresPool from async code")
+    private func preparedStatement(_ sql: String, types: [UInt32]) throws(PostgresError) -> String? {
+        let key = StatementKey(sql: sql, types: types)
+        if let name = statements[key] { return name }
+        guard statements.count < Self.statementCacheLimit, PQtransactionStatus(handle) != PQTRANS_INERROR else { return nil }
+        preparedCount += 1
+        let name = "sundial_s\(preparedCount)"
+        let result = types.withUnsafeBufferPointer { typePointer in
+            PQprepare(handle, name, sql, Int32(types.count), typePointer.baseAddress)
+        }
+        _ = try consume(result)
+        statements[key] = name
+        return name
     }
 
     /// Runs one or more statements without parameters through the simple-query

@@ -26,6 +26,12 @@ public enum PostgresValue: Sendable, Hashable {
     case textArray([String])
     /// Sent as `uuid[]`; use with `= ANY($1)`.
     case uuidArray([UUID])
+    /// Sent as `text[]` with SQL NULL elements for `nil`; cast in SQL (`$1::float8[]`) for other types.
+    case optionalTextArray([String?])
+    /// Sent as `int8[]` (for `unnest` of batched rows).
+    case intArray([Int])
+    /// Sent as `timestamptz[]`, in UTC with microsecond precision.
+    case timestampArray([Date])
 
     /// JSON given as a string.
     public static func json(_ text: String) -> PostgresValue { .json(Array(text.utf8)) }
@@ -56,8 +62,10 @@ public enum PostgresValue: Sendable, Hashable {
         case .timestamp: return 1184  // timestamptz
         case .json: return 3802  // jsonb
         case .bytea: return 17
-        case .textArray: return 1009
+        case .textArray, .optionalTextArray: return 1009
         case .uuidArray: return 2951
+        case .intArray: return 1016
+        case .timestampArray: return 1185
         }
     }
 
@@ -86,7 +94,10 @@ public enum PostgresValue: Sendable, Hashable {
             text = string
         case .bytea(let bytes): text = PostgresBytes.hexEncode(bytes)
         case .textArray(let values): text = Self.arrayLiteral(values)
+        case .optionalTextArray(let values): text = Self.arrayLiteral(values)
         case .uuidArray(let values): text = "{" + values.map(\.uuidString).joined(separator: ",") + "}"
+        case .intArray(let values): text = "{" + values.map(String.init).joined(separator: ",") + "}"
+        case .timestampArray(let values): text = "{" + values.map { "\"" + PostgresTimestamp.format($0) + "\"" }.joined(separator: ",") + "}"
         }
         if text.utf8.contains(0) {
             throw PostgresError(
@@ -95,11 +106,15 @@ public enum PostgresValue: Sendable, Hashable {
         return text
     }
 
-    /// `{"a","b \"quoted\""}`: every element quoted, `"` and `\` escaped.
-    private static func arrayLiteral(_ values: [String]) -> String {
+    /// `{"a","b \"quoted\""}`: every element quoted, `"` and `\` escaped; `NULL` for nil.
+    private static func arrayLiteral(_ values: [String?]) -> String {
         var out = "{"
         for (position, value) in values.enumerated() {
             if position > 0 { out += "," }
+            guard let value else {
+                out += "NULL"
+                continue
+            }
             out += "\""
             for character in value.unicodeScalars {
                 if character == "\"" || character == "\\" { out += "\\" }

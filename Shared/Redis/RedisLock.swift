@@ -43,6 +43,9 @@ public struct RedisLock: Sendable {
         return 0
         """)
 
+    /// The compare-and-delete script, for callers that pipeline releases.
+    public static var releaseScriptSource: String { releaseScript.source }
+
     public let client: RedisClient
 
     public init(client: RedisClient) {

@@ -47,6 +47,8 @@ public struct APIConfig: Sendable, Equatable {
     public var agentURLTemplate: String
     public var eventRetentionDays: Int
     public var authCacheSeconds: Double
+    /// WebSocket event relay and event-log retention settings.
+    public var events: EventStreamConfig
     public var quotas: QuotaConfig
 
     public init(environment env: Environment = .process) throws(ConfigError) {
@@ -65,6 +67,7 @@ public struct APIConfig: Sendable, Equatable {
         agentURLTemplate = try AgentURLTemplate.validated(env)
         eventRetentionDays = try env.int("SUNDIAL_EVENT_RETENTION_DAYS", default: 7, range: 1...3650)
         authCacheSeconds = try env.seconds("SUNDIAL_AUTH_CACHE_SECONDS", default: 5, range: 0...300)
+        events = try EventStreamConfig(environment: env)
     }
 }
 
@@ -89,7 +92,7 @@ public struct SchedulerConfig: Sendable, Equatable {
         workerID = env.string("SUNDIAL_WORKER_ID", default: "\(host)-\(ProcessInfo.processInfo.processIdentifier)")
         lockTTLSeconds = try env.seconds("SUNDIAL_LOCK_TTL", default: 30, range: 2...600)
         heartbeatIntervalSeconds = try env.seconds("SUNDIAL_HEARTBEAT_INTERVAL", default: 5, range: 0.1...300)
-        maxConcurrentExecutions = try env.int("SUNDIAL_MAX_CONCURRENT_EXECUTIONS", default: 200, range: 1...10_000)
+        maxConcurrentExecutions = try env.int("SUNDIAL_MAX_CONCURRENT_EXECUTIONS", default: 10_000, range: 1...100_000)
         agentHealthIntervalSeconds = try env.seconds("SUNDIAL_AGENT_HEALTH_INTERVAL", default: 15, range: 1...3600)
     }
 }

@@ -105,6 +105,10 @@ struct DeliveryIntegrationTests {
                 #expect(payload["response"] as? String == "[\(agent)] done: report")
                 #expect(payload["delivery_id"] is String)
 
+                // The receiver has answered; the worker records the attempt right after.
+                #expect(await FeatureHarness.eventually {
+                    (try? await admin.request(.get, "/api/agents/\(agent)/executions/\(alwaysRun)/notifications").array.first?["status"] as? String) == "delivered"
+                })
                 let notifications = try await admin.request(.get, "/api/agents/\(agent)/executions/\(alwaysRun)/notifications")
                 #expect(notifications.status == .ok)
                 let delivery = try #require(notifications.array.first)
@@ -197,6 +201,9 @@ struct DeliveryIntegrationTests {
                 #expect(gateway.json["gateway"] as? String == "telegram")
                 #expect(gateway.json["text"] as? String == "[\(agent)] done: hello chat")
                 #expect(gateway.json["schedule_name"] as? String == "chat")
+                await FeatureHarness.eventually {
+                    (try? await admin.request(.get, "/api/agents/\(agent)/executions/\(chatRun)/notifications").array.first?["status"] as? String) == "delivered"
+                }
                 let recorded = try await admin.request(.get, "/api/agents/\(agent)/executions/\(chatRun)/notifications").array
                 #expect(recorded.first?["kind"] as? String == "destination")
                 #expect(recorded.first?["target"] as? String == "gateway")

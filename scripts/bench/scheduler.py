@@ -61,8 +61,11 @@ def round_(n, owner):
     stub_offset = os.path.getsize(E["BENCH_STUB_LOG"])
     dup_before = len(http(E["BENCH_STUB"] + "/stats")["duplicate_execution_ids"])
     t = time.time()
+    # Spread over agents of at most 1,000 schedules each (an agent's max_concurrency is at most
+    # 1,000: beyond it runs wait for a free slot by design, which would measure the agent, not the scheduler).
+    agents = max(1, min(int(E.get("BENCH_AGENTS", "1")), math.ceil(n / 1000)))
     sql(f"""INSERT INTO schedules (agent_name, owner, name, trigger, run_at, next_run_at, message)
-            SELECT '{E["BENCH_AGENT"]}', '{owner}', 'r{n}-' || g, 'once', to_timestamp({due}), to_timestamp({due}), 'round {n} #' || g
+            SELECT '{E["BENCH_AGENT_PREFIX"]}' || (1 + g % {agents}), '{owner}', 'r{n}-' || g, 'once', to_timestamp({due}), to_timestamp({due}), 'round {n} #' || g
             FROM generate_series(1, {n}) g""")
     inserted = time.time() - t
     loaded_at = None
@@ -96,7 +99,7 @@ def round_(n, owner):
         "receipt": [pct(receipt_late, 50), pct(receipt_late, 99), max(receipt_late, default=float("nan"))],
         "started": [pct(started_late, 50), pct(started_late, 99), max(started_late, default=float("nan"))],
         "statuses": {s: sum(1 for r in rows if r[2] == s) for s in {r[2] for r in rows}}, "workers": workers,
-        "loaded_before_due_s": None if loaded_at is None else round(due - loaded_at, 1), "insert_s": round(inserted, 2),
+        "agents": agents, "loaded_before_due_s": None if loaded_at is None else round(due - loaded_at, 1), "insert_s": round(inserted, 2),
     }
 
 
@@ -188,7 +191,7 @@ def report(r):
         lines.append(f"{x['n']:>6} {x['executed']:>8} {x['missed']:>6} {x['duplicate_rows']:>8} {x['stub_duplicates']:>8}  "
                      f"{'/'.join(ms(v) for v in x['receipt']):>24}  {'/'.join(ms(v) for v in x['started']):>26}  "
                      f"p99 < {limit * 1000:.0f} ms, 0 dup, 0 missed: {ok(met)}")
-        lines.append(f"{'':>6} replicas {x['workers']}, statuses {x['statuses']}, loaded by both {x['loaded_before_due_s']} s before due")
+        lines.append(f"{'':>6} {x.get('agents', 1)} agent(s), replicas {x['workers']}, statuses {x['statuses']}, loaded by both {x['loaded_before_due_s']} s before due")
     if r.get("idle"):
         lines.append(f"idle (nothing due): replica CPU {r['idle']['cpu_percent']} %, database {r['idle']['db_tps']} transactions/s")
     p = r.get("pickup", [])

@@ -89,12 +89,17 @@ public final class BlockingWorkPool: Sendable {
         for _ in 0..<threadCount { exited.wait() }
     }
 
+    /// The pool's threads (`pthread_self()` of each), for tests.
+    var ownThreads: Set<pthread_t> { threadIDs.withLock { $0 } }
+    private let threadIDs = Mutex<Set<pthread_t>>([])
+
     private func startThreads() {
         for index in 0..<threadCount {
             let name = "\(label)-\(index)"
             // Named from inside: on Linux a name set before `start()` does not stick.
             Thread { [self] in
                 Thread.current.name = name
+                threadIDs.withLock { _ = $0.insert(pthread_self()) }
                 self.workLoop()
             }.start()
         }

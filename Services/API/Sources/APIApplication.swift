@@ -2,7 +2,9 @@ import APIAuth
 import APISupport
 import Foundation
 import Hummingbird
+import HummingbirdWebSocket
 import Logging
+import Redis
 import Observability
 import SundialEvents
 import ServiceRuntime
@@ -39,13 +41,28 @@ public func makeAuthService(config: APIConfig, resources: ServiceResources, logg
 
 /// Wires `sundial-api` on already opened resources (tests pass their own).
 public func buildAPIApplication(config: APIConfig, resources: ServiceResources, auth: AuthService, logger: Logger, now: @escaping @Sendable () -> Date = Date.init) -> some ApplicationProtocol {
+    let events = EventStreamRoutes(
+        auth: auth, relay: makeEventRelay(config: config, resources: resources, logger: logger), settings: config.events, logger: logger)
     let router = buildAPIRouter(config: config, resources: resources, auth: auth, now: now)
+    let retention = EventRetention(
+        reader: EventLogReader(database: resources.pool), retentionDays: config.eventRetentionDays,
+        interval: .milliseconds(Int(config.events.cleanupIntervalSeconds * 1000)), logger: logger, now: now)
     return Application(
         router: router,
+        server: events.serverBuilder(),
         configuration: .init(address: .hostname(config.common.httpHost, port: config.common.httpPort), serverName: "sundial-api"),
-        services: [resources.closer(logger: logger)],
+        // Stopped in reverse order: the relay and the cleanup before the shared resources close.
+        services: [resources.closer(logger: logger), events.relay, retention],
         logger: logger
     )
+}
+
+/// The process's event relay: one Redis subscription on the client's Redis server.
+func makeEventRelay(config: APIConfig, resources: ServiceResources, logger: Logger) -> EventRelay {
+    EventRelay(
+        reader: EventLogReader(database: resources.pool), redis: resources.redis.configuration,
+        grace: .milliseconds(Int(config.events.gapGraceSeconds * 1000)),
+        sendTimeout: .milliseconds(Int(config.events.sendTimeoutSeconds * 1000)), logger: logger)
 }
 
 /// The API's routes: operations endpoints, public routes, and `/api/*` behind authentication.
@@ -58,6 +75,7 @@ public func buildAPIRouter(config: APIConfig, resources: ServiceResources, auth:
     OperationalRoutes.add(to: router, service: "sundial-api", registry: MetricsSetup.bootstrap(), checks: resources.readinessChecks)
     CronRoutes.add(to: router, now: now)
     OpenAPIRoute.add(to: router)
+    EventStreamRoutes.addHTTPRoute(to: router, auth: auth)
 
     let api = router.group("api").add(middleware: AuthMiddleware(service: auth))
     AuthRoutes.add(public: router, protected: api, service: auth)

@@ -30,7 +30,7 @@ public func buildAgentStubApplication(config: AgentStubConfig, logger: Logger) -
     }
     return Application(
         router: router,
-        configuration: .init(address: .hostname(config.host, port: config.port), serverName: "sundial-agent-stub"),
+        configuration: .init(address: .hostname(config.host, port: config.port), serverName: "sundial-agent-stub", backlog: 4096),
         logger: logger
     )
 }

@@ -4,13 +4,38 @@ import Foundation
 /// Turning due plans and follow-ups into jobs, within the concurrency limit.
 extension SchedulerEngine {
     func processDue(now: Date) {
-        for due in book.popDue(now: now) { handle(due) }
+        for due in replicaOrder(book.popDue(now: now)) { handle(due) }
         reportCompletions()
         for timer in followUps.popDue(now: now) {
             guard let work = followUpWork.removeValue(forKey: timer.id) else { continue }
             fireFollowUp(timer.id, work)
         }
         startJobs()
+    }
+
+    /// Occurrences due at the same second in an order of this replica's own (a hash of its
+    /// worker id and the schedule id): every replica races for every occurrence, and with the
+    /// same order one replica would win nearly all of a burst while the others wait on its
+    /// locks; with different orders each starts on a different part and the burst is shared.
+    /// Earlier seconds still go first.
+    private func replicaOrder(_ due: [DueOccurrence]) -> [DueOccurrence] {
+        guard due.count > 1 else { return due }
+        let seed = Self.fnv1a(configuration.workerID, basis: 0xcbf2_9ce4_8422_2325)
+        return due.map { item -> (second: Int64, rank: UInt64, item: DueOccurrence) in
+            let first = item.plan.runs.first?.scheduledFor ?? .distantPast
+            return (Int64(first.timeIntervalSince1970.rounded(.down)), Self.fnv1a(item.definition.id, basis: seed), item)
+        }
+        .sorted { ($0.second, $0.rank) < ($1.second, $1.rank) }
+        .map(\.item)
+    }
+
+    static func fnv1a(_ text: String, basis: UInt64) -> UInt64 {
+        var hash = basis
+        for byte in text.utf8 {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x100_0000_01b3
+        }
+        return hash
     }
 
     private func handle(_ due: DueOccurrence) {

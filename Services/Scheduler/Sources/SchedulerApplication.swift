@@ -66,7 +66,7 @@ struct SchedulerComponents {
                 resyncInterval: config.syncIntervalSeconds, lockTTLMargin: config.lockTTLSeconds),
             clock: WallClock(),
             source: PostgresScheduleSource(pool: resources.pool, feed: feed, logger: logger, events: events),
-            store: PostgresOccurrenceStore(pool: resources.pool, events: events, logger: logger),
+            store: PostgresOccurrenceStore(pool: resources.pool, events: events, completion: completion, logger: logger),
             locker: RedisOccurrenceLocker(redis: resources.redis),
             runner: runner,
             observer: EngineObserver(status: status, logger: logger))

@@ -50,7 +50,7 @@ struct EngineObserver: SchedulerEngineObserver {
         case .claimed(let scheduleID, let scheduledFor, let attempt, let triggeredBy, let executionID, let lateness):
             Timer(label: "sundial_fire_lateness_seconds").recordNanoseconds(Int64(max(0, lateness) * 1_000_000_000))
             status.update { $0.running_executions += 1 }
-            logger.info("occurrence started", metadata: [
+            logger.debug("occurrence started", metadata: [
                 "schedule_id": "\(scheduleID)", "execution_id": "\(executionID)", "scheduled_for": "\(scheduledFor)",
                 "attempt": "\(attempt)", "triggered_by": "\(triggeredBy.rawValue)", "lateness_ms": "\(Int(lateness * 1000))",
             ])
@@ -74,7 +74,7 @@ struct EngineObserver: SchedulerEngineObserver {
         case .retryScheduled(let scheduleID, let plan):
             logger.info("retry scheduled", metadata: ["schedule_id": "\(scheduleID)", "plan": "\(plan)"])
         case .scheduleCompleted(let completion):
-            logger.info("schedule has no occurrence left", metadata: ["schedule_id": "\(completion.scheduleID)", "reason": "\(completion.reason)"])
+            logger.debug("schedule has no occurrence left", metadata: ["schedule_id": "\(completion.scheduleID)", "reason": "\(completion.reason)"])
         default:
             logger.debug("engine event", metadata: ["event": "\(event)"])
         }

@@ -17,12 +17,16 @@ struct AgentOccurrenceRunner: OccurrenceRunner {
     let urlTemplate: String
     let cancellations: CancellationRegistry
     let logger: Logger
+    /// Agents' endpoints, read at most every few seconds per agent (an edit is seen within that).
+    let endpoints = AgentEndpointCache(lifetime: .seconds(5))
     var busyRetryDelays: [Duration] = [.seconds(1), .seconds(2), .seconds(4), .seconds(8)]
 
     func run(_ definition: ScheduleDefinition, executionID: String, scheduledFor: Date, attempt: Int) async -> RunOutcome {
         let timeZone = TimeZone(identifier: definition.timezone) ?? .gmt
-        let lastRunAt = try? await pool.queryFirst("SELECT last_run_at FROM schedules WHERE id = $1", .uuid(UUID(uuidString: definition.id) ?? UUID()))?
-            .decodeIfPresent(Date.self, at: "last_run_at")
+        // Only a message that asks for it costs a read.
+        let lastRunAt = !definition.message.contains("last_run_at") ? nil
+            : try? await pool.queryFirst("SELECT last_run_at FROM schedules WHERE id = $1", .uuid(UUID(uuidString: definition.id) ?? UUID()))?
+                .decodeIfPresent(Date.self, at: "last_run_at")
         let message = MessageTemplate.expand(definition.message, .init(
             firedAt: scheduledFor, timeZone: timeZone, scheduleName: definition.name, agentName: definition.agentName, lastRunAt: lastRunAt ?? nil))
         let task = AgentTask(
@@ -130,8 +134,10 @@ struct AgentOccurrenceRunner: OccurrenceRunner {
     }
 
     private func endpoint(agent: String) async throws -> String {
+        if let cached = endpoints.lookup(agent) { return cached }
         let row = try await pool.queryFirst("SELECT endpoint_url FROM agents WHERE name = $1", .text(agent))
-        if let url = try row?.decodeIfPresent(String.self, at: "endpoint_url") { return url }
-        return AgentURLTemplate.expand(urlTemplate, name: agent)
+        let url = try row?.decodeIfPresent(String.self, at: "endpoint_url") ?? AgentURLTemplate.expand(urlTemplate, name: agent)
+        endpoints.store(url, for: agent)
+        return url
     }
 }

@@ -12,91 +12,30 @@ struct PostgresOccurrenceStore: OccurrenceStore {
     let pool: PostgresPool
     let events: EventLog
     let logger: Logger
+    let completion: ExecutionCompletion
+    private let claims: GroupCommitQueue<OccurrenceClaims.Request, ClaimResult>
 
     static let occurrenceKinds = "('schedule', 'catchup', 'retry')"
+
+    /// - Parameter claimWriters: claim transactions written at the same time (each batches the
+    ///   claims that arrived while the previous ones were written).
+    init(
+        pool: PostgresPool, events: EventLog, completion: ExecutionCompletion, logger: Logger, claimBatch: Int = 500, claimWriters: Int = 2
+    ) {
+        self.pool = pool
+        self.events = events
+        self.completion = completion
+        self.logger = logger
+        let writer = OccurrenceClaims(pool: pool, events: events, logger: logger)
+        claims = GroupCommitQueue(maxBatch: claimBatch, maxWriters: claimWriters) { try await writer.claim($0) }
+    }
 
     func claim(
         scheduleID: String, scheduledFor: Date, attempt: Int, triggeredBy: TriggeredBy, workerID: String, exclusive: Bool
     ) async throws -> ClaimResult {
         guard let id = UUID(uuidString: scheduleID) else { return .alreadyClaimed }
-        var published: [EventLog.Pending] = []
-        let result: ClaimResult = try await pool.withTransaction { tx in
-            // Serialises claims of one schedule across replicas (overlap checks stay atomic).
-            try await tx.execute("SELECT pg_advisory_xact_lock(hashtextextended($1, 7))", .text(scheduleID))
-            let exists = try await tx.queryFirst(
-                "SELECT 1 AS found FROM executions WHERE schedule_id = $1 AND scheduled_for = $2 AND attempt = $3 AND triggered_by IN \(Self.occurrenceKinds)",
-                .uuid(id), .timestamp(scheduledFor), .int(attempt))
-            if exists != nil { return .alreadyClaimed }
-            guard let schedule = try await tx.queryFirst(
-                """
-                SELECT s.agent_name, s.name, s.session_key IS NOT NULL AS has_session_key, a.enabled AS agent_enabled, a.autonomy_enabled
-                FROM schedules s JOIN agents a ON a.name = s.agent_name WHERE s.id = $1
-                """, .uuid(id))
-            else { return .alreadyClaimed }  // deleted meanwhile
-            let agent = try schedule.decode(String.self, at: "agent_name")
-            let name = try schedule.decode(String.self, at: "name")
-            // A stopped agent or one with autonomy off: the occurrence is recorded as skipped, with the reason.
-            let skip: SkipReason? = try !schedule.decode(Bool.self, at: "agent_enabled") ? .agentStopped
-                : try !schedule.decode(Bool.self, at: "autonomy_enabled") ? .autonomyDisabled : nil
-            if let skip {
-                if let event = try await insertSkipped(
-                    tx, scheduleID: id, agent: agent, name: name, scheduledFor: scheduledFor, attempt: attempt,
-                    triggeredBy: triggeredBy, reason: skip, workerID: workerID)
-                {
-                    published.append(event)
-                }
-                return .alreadyClaimed
-            }
-            if exclusive {
-                let running = try await tx.queryFirst(
-                    "SELECT 1 AS found FROM executions WHERE schedule_id = $1 AND status = 'running'", .uuid(id))
-                if running != nil { return .busy }
-            }
-            // At the agent's max_concurrency the occurrence is queued (pending) instead: the
-            // queued-execution worker starts it, in due order, when a slot frees. It is never dropped.
-            // Concurrency decisions for one agent are serialised (the queued-execution worker takes the same lock).
-            try await tx.execute("SELECT pg_advisory_xact_lock(hashtextextended($1, 11))", .text(agent))
-            let load = try await tx.queryFirst(
-                """
-                SELECT (SELECT count(*) FROM executions WHERE agent_name = a.name AND status = 'running')::int AS running, a.max_concurrency
-                FROM agents a WHERE a.name = $1
-                """, .text(agent))
-            let atCapacity = try load.map { try $0.decode(Int.self, at: "running") >= $0.decode(Int.self, at: "max_concurrency") } ?? false
-            // A run of the same conversation (session_key) is active: this one waits its turn, queued.
-            let sessionBusy = try schedule.decode(Bool.self, at: "has_session_key") ? try await SessionGate.isBusy(tx, scheduleID: id) : false
-            if atCapacity || sessionBusy {
-                let queued = try await tx.queryFirst(
-                    """
-                    INSERT INTO executions (schedule_id, agent_name, scheduled_for, attempt, triggered_by, status, message, context, model_used)
-                    SELECT s.id, s.agent_name, $2, $3, $4, 'pending', s.message, s.context, s.model FROM schedules s WHERE s.id = $1
-                    ON CONFLICT DO NOTHING RETURNING id
-                    """, .uuid(id), .timestamp(scheduledFor), .int(attempt), .text(triggeredBy.rawValue))
-                if let queued {
-                    try await tx.execute("SELECT pg_notify('executions_pending', $1)", .text(try queued.decode(UUID.self, at: "id").uuidString.lowercased()))
-                    logger.info("agent at max_concurrency: occurrence queued", metadata: ["schedule_id": "\(scheduleID)", "agent": "\(agent)"])
-                }
-                return .alreadyClaimed
-            }
-            guard let row = try await tx.queryFirst(
-                """
-                INSERT INTO executions (schedule_id, agent_name, scheduled_for, attempt, triggered_by, status, started_at,
-                                        heartbeat_at, message, context, model_used, worker_id)
-                SELECT s.id, s.agent_name, $2, $3, $4, 'running', now(), now(), s.message, s.context, s.model, $5
-                FROM schedules s WHERE s.id = $1
-                ON CONFLICT DO NOTHING
-                RETURNING id
-                """, .uuid(id), .timestamp(scheduledFor), .int(attempt), .text(triggeredBy.rawValue), .text(workerID))
-            else { return .alreadyClaimed }
-            let executionID = try row.decode(UUID.self, at: "id").uuidString.lowercased()
-            published.append(try await events.record(.executionStarted, agent: agent, fields: [
-                "schedule_id": .string(scheduleID), "execution_id": .string(executionID), "schedule_name": .string(name),
-                "triggered_by": .string(triggeredBy.rawValue), "scheduled_for": .string(InstantFormat.string(scheduledFor)),
-                "attempt": .int(attempt),
-            ], in: tx))
-            return .claimed(executionID: executionID)
-        }
-        await events.publish(published)
-        return result
+        return try await claims.submit(OccurrenceClaims.Request(
+            scheduleID: id, scheduledFor: scheduledFor, attempt: attempt, triggeredBy: triggeredBy, workerID: workerID, exclusive: exclusive))
     }
 
     func recordSkipped(_ occurrences: [SkippedOccurrence], workerID: String) async throws -> Int {
@@ -166,8 +105,6 @@ struct PostgresOccurrenceStore: OccurrenceStore {
     }
 
     func complete(executionID: String, workerID: String, outcome: RunOutcome) async throws -> Bool {
-        try await ExecutionCompletion(pool: pool, events: events, logger: logger)
-            .complete(executionID: executionID, workerID: workerID, outcome: outcome)
+        try await completion.complete(executionID: executionID, workerID: workerID, outcome: outcome)
     }
 }
-

@@ -20,13 +20,35 @@ struct PostgresScheduleSource: ScheduleSource {
         s.enabled, s.revision, s.catchup, s.overlap, s.misfire_grace_seconds, s.max_retries, s.retry_delay_seconds,
         s.timeout_seconds, s.created_at, s.updated_at, s.end_at, s.max_runs, s.run_count, s.message, s.context,
         s.allowed_tools, s.model,
-        (SELECT max(e.scheduled_for) FROM executions e
-          WHERE e.schedule_id = s.id AND e.triggered_by IN ('schedule', 'catchup', 'retry')) AS last_scheduled_for
+        (SELECT a.last_scheduled_for FROM schedule_anchors a WHERE a.schedule_id = s.id) AS last_scheduled_for
         """
+
+    /// Where the columns are read from (a lookup by primary key per row keeps each page of the
+    /// full sync an index scan of `schedules`; a join could hash both tables for every page).
+    static let scheduleRows = "schedules s"
 
     func loadEnabled() async throws -> [ScheduleDefinition] {
         let started = ContinuousClock.now
-        let definitions = try await pool.query("SELECT \(Self.columns) FROM schedules s WHERE s.enabled ORDER BY s.id").map(Self.decode)
+        // In pages by id: only one page of raw rows is in memory at a time, next to the decoded definitions.
+        var definitions: [ScheduleDefinition] = []
+        var after: UUID?
+        while true {
+            // Two statements rather than "$1 IS NULL OR s.id > $1", which would defeat the primary-key index.
+            let page: [PostgresRow]
+            if let after {
+                page = try await pool.query(
+                    "SELECT \(Self.columns) FROM \(Self.scheduleRows) WHERE s.enabled AND s.id > $1 ORDER BY s.id LIMIT $2",
+                    .uuid(after), .int(Self.loadPageSize))
+            } else {
+                page = try await pool.query(
+                    "SELECT \(Self.columns) FROM \(Self.scheduleRows) WHERE s.enabled ORDER BY s.id LIMIT $1", .int(Self.loadPageSize))
+            }
+            definitions.reserveCapacity(definitions.count + page.count)
+            for row in page { definitions.append(try Self.decode(row)) }
+            guard page.count == Self.loadPageSize, let last = page.last else { break }
+            after = try last.decode(UUID.self, at: "id")
+        }
+        MemoryRelease.returnFreedMemory()
         let elapsed = ContinuousClock.now - started
         Timer(label: "sundial_sync_load_seconds").recordNanoseconds(elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000)
         logger.debug("loaded enabled schedules", metadata: ["count": "\(definitions.count)", "elapsed": "\(elapsed)"])
@@ -35,13 +57,30 @@ struct PostgresScheduleSource: ScheduleSource {
 
     func load(id: String) async throws -> ScheduleDefinition? {
         guard let uuid = UUID(uuidString: id) else { return nil }
-        return try await pool.queryFirst("SELECT \(Self.columns) FROM schedules s WHERE s.id = $1", .uuid(uuid)).map(Self.decode)
+        return try await pool.queryFirst("SELECT \(Self.columns) FROM \(Self.scheduleRows) WHERE s.id = $1", .uuid(uuid)).map(Self.decode)
     }
 
+    /// Loads the current state of many schedules in one statement: the ones not returned were
+    /// deleted (or never existed).
+    func load(ids: [String]) async throws -> (found: [ScheduleDefinition], missing: [String]) {
+        let uuids = ids.compactMap(UUID.init(uuidString:))
+        guard !uuids.isEmpty else { return ([], ids) }
+        let found = try await pool.query("SELECT \(Self.columns) FROM \(Self.scheduleRows) WHERE s.id = ANY($1)", .uuidArray(uuids)).map(Self.decode)
+        let present = Set(found.map(\.id))
+        return (found, ids.filter { !present.contains($0.lowercased()) })
+    }
+
+    /// Notifications are coalesced: while one batch of changed schedules is being read, the ids
+    /// that arrive meanwhile are collected and read together next (a bulk insert or a burst of
+    /// once-schedules finishing costs a few statements, not one per row). Each change is
+    /// delivered as the schedule's state when read, so a burst of edits of one schedule is one
+    /// upsert.
     func changes() -> AsyncStream<ScheduleChange> {
         let events = feed.subscribe()
         let (stream, continuation) = AsyncStream.makeStream(of: ScheduleChange.self)
-        let task = Task {
+        let pending = PendingScheduleIDs()
+        let (wakes, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        let reader = Task {
             for await event in events {
                 switch event {
                 case .listening:
@@ -55,23 +94,39 @@ struct PostgresScheduleSource: ScheduleSource {
                         continuation.yield(.resyncRequested)
                         continue
                     }
+                    pending.add(id)
+                    wake.yield()
+                }
+            }
+            wake.finish()
+        }
+        let loader = Task {
+            for await _ in wakes {
+                while true {
+                    let batch = pending.take(max: Self.changeBatchLimit)
+                    if batch.isEmpty { break }
                     do {
-                        if let definition = try await load(id: id) {
-                            continuation.yield(.upsert(definition))
-                        } else {
-                            continuation.yield(.removed(id: id))
-                        }
+                        let (found, missing) = try await load(ids: batch)
+                        for definition in found { continuation.yield(.upsert(definition)) }
+                        for id in missing { continuation.yield(.removed(id: id)) }
+                        if batch.count > 1 { logger.debug("changed schedules read", metadata: ["count": "\(batch.count)"]) }
                     } catch {
-                        logger.warning("could not read a changed schedule; resyncing", metadata: ["schedule_id": "\(id)", "error": "\(error)"])
+                        logger.warning("could not read changed schedules; resyncing", metadata: ["count": "\(batch.count)", "error": "\(error)"])
                         continuation.yield(.resyncRequested)
                     }
                 }
             }
             continuation.finish()
         }
-        continuation.onTermination = { _ in task.cancel() }
+        continuation.onTermination = { _ in
+            reader.cancel()
+            loader.cancel()
+        }
         return stream
     }
+
+    static let changeBatchLimit = 2_000
+    static let loadPageSize = 10_000
 
     func scheduleCompleted(_ completion: ScheduleCompletion) async throws {
         guard let uuid = UUID(uuidString: completion.scheduleID) else { return }
@@ -114,6 +169,8 @@ struct PostgresScheduleSource: ScheduleSource {
         return id
     }
 
+    private static let jsonDecoder = JSONDecoder()
+
     static func decode(_ row: PostgresRow) throws -> ScheduleDefinition {
         return ScheduleDefinition(
             id: try row.decode(UUID.self, at: "id").uuidString.lowercased(),
@@ -140,8 +197,8 @@ struct PostgresScheduleSource: ScheduleSource {
             runCount: try row.decode(Int64.self, at: "run_count"),
             lastScheduledFor: try row.decodeIfPresent(Date.self, at: "last_scheduled_for"),
             message: try row.decode(String.self, at: "message"),
-            context: try row.decodeJSON(JSONValue.self, at: "context"),
-            allowedTools: row.isNull("allowed_tools") ? nil : try row.decodeJSON([String].self, at: "allowed_tools"),
+            context: try row.decode(String.self, at: "context") == "{}" ? .object([:]) : try row.decodeJSON(JSONValue.self, at: "context", decoder: jsonDecoder),
+            allowedTools: row.isNull("allowed_tools") ? nil : try row.decodeJSON([String].self, at: "allowed_tools", decoder: jsonDecoder),
             model: try row.decodeIfPresent(String.self, at: "model")
         )
     }

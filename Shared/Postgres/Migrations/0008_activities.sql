@@ -1,4 +1,4 @@
--- Sundial schema, version 7: the activity log (audit trail of user-visible changes).
+-- Sundial schema, version 8: the activity log (audit trail of user-visible changes).
 --
 -- Every change made through the API (schedule created/updated/deleted/enabled/disabled,
 -- manual trigger, cancel, task, agent changes, fleet pause/resume) is recorded here with who
