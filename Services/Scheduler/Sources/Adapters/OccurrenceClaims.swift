@@ -45,10 +45,9 @@ struct OccurrenceClaims: Sendable {
         var autonomyEnabled: Bool
         var taken: Bool
         var running: Bool
-        /// The schedule's conversation key, and whether a run of that conversation (same agent)
-        /// is running or waiting: this one then waits its turn, queued (see `SessionGate`).
+        /// The schedule's conversation key: while a run of that conversation (same agent) is
+        /// running or waiting, this one waits its turn, queued (see `SessionGate`).
         var sessionKey: String?
-        var sessionBusy: Bool
     }
 
     private struct Row {
@@ -100,6 +99,7 @@ struct OccurrenceClaims: Sendable {
                 free[try row.decode(String.self, at: "name")] = try row.decode(Int.self, at: "free")
             }
         }
+        let busyConversations = try await activeConversations(infos, tx)
 
         var results = [ClaimResult](repeating: .alreadyClaimed, count: requests.count)
         var rows: [Row] = []
@@ -121,7 +121,7 @@ struct OccurrenceClaims: Sendable {
             }
             seen.insert(key)
             let conversation = info.sessionKey.map { info.agent + "\u{0}" + $0 }
-            let turnWaits = info.sessionBusy || conversation.map(conversationsHere.contains) ?? false
+            let turnWaits = conversation.map { busyConversations.contains($0) || conversationsHere.contains($0) } ?? false
             if let conversation { conversationsHere.insert(conversation) }
             if !turnWaits, free[info.agent, default: 0] > 0 {
                 free[info.agent, default: 0] -= 1
@@ -220,10 +220,7 @@ struct OccurrenceClaims: Sendable {
                 EXISTS (SELECT 1 FROM executions e WHERE e.schedule_id = r.sid AND e.scheduled_for = r.at
                         AND e.attempt = r.attempt AND e.triggered_by IN \(PostgresOccurrenceStore.occurrenceKinds)) AS taken,
                 EXISTS (SELECT 1 FROM executions e WHERE e.schedule_id = r.sid AND e.status = 'running') AS running,
-                s.session_key,
-                s.session_key IS NOT NULL AND EXISTS (
-                    SELECT 1 FROM executions e WHERE e.agent_name = s.agent_name AND e.session_key = s.session_key
-                      AND e.status IN ('running', 'pending')) AS session_busy
+                s.session_key
             FROM unnest($1::uuid[], $2::timestamptz[], $3::int[]) WITH ORDINALITY AS r(sid, at, attempt, i)
             JOIN schedules s ON s.id = r.sid
             JOIN agents a ON a.name = s.agent_name
@@ -235,9 +232,27 @@ struct OccurrenceClaims: Sendable {
                 agentEnabled: try row.decode(Bool.self, at: "agent_enabled"),
                 autonomyEnabled: try row.decode(Bool.self, at: "autonomy_enabled"),
                 taken: try row.decode(Bool.self, at: "taken"), running: try row.decode(Bool.self, at: "running"),
-                sessionKey: try row.decodeIfPresent(String.self, at: "session_key"),
-                sessionBusy: try row.decode(Bool.self, at: "session_busy"))
+                sessionKey: try row.decodeIfPresent(String.self, at: "session_key"))
         }
         return infos
+    }
+
+    /// Conversations (`agent \0 session_key`) of these schedules with a turn running or waiting.
+    /// Read after the agents' locks are held, like the running counts, so a turn that another
+    /// batch started just before is seen.
+    private func activeConversations(_ infos: [Int: ScheduleInfo], _ tx: PostgresTransaction) async throws -> Set<String> {
+        let keyed = infos.values.filter { $0.sessionKey != nil }
+        guard !keyed.isEmpty else { return [] }
+        var active = Set<String>()
+        for row in try await tx.query(
+            """
+            SELECT DISTINCT e.agent_name, e.session_key
+            FROM unnest($1::text[], $2::text[]) AS c(agent, key)
+            JOIN executions e ON e.agent_name = c.agent AND e.session_key = c.key AND e.status IN ('running', 'pending')
+            """, .textArray(keyed.map(\.agent)), .textArray(keyed.map { $0.sessionKey ?? "" }))
+        {
+            active.insert(try row.decode(String.self, at: "agent_name") + "\u{0}" + row.decode(String.self, at: "session_key"))
+        }
+        return active
     }
 }
