@@ -45,10 +45,9 @@ struct OccurrenceClaims: Sendable {
         var autonomyEnabled: Bool
         var taken: Bool
         var running: Bool
-        /// The schedule's conversation key, and whether a run of that conversation (same agent)
-        /// is running or waiting: this one then waits its turn, queued (see `SessionGate`).
+        /// The schedule's conversation key: while a turn of that conversation (same agent) is
+        /// running or waiting, this one waits its turn, queued (see `SessionGate`).
         var sessionKey: String?
-        var sessionBusy: Bool
     }
 
     private struct Row {
@@ -101,6 +100,22 @@ struct OccurrenceClaims: Sendable {
             }
         }
 
+        // Conversations (session_key) with a turn running or waiting, read under the agent locks
+        // (a concurrent batch of the same agent has committed its turns by now).
+        var busyConversations = Set<UUID>()
+        let keyed = infos.filter { $0.value.sessionKey != nil }.map { requests[$0.key].scheduleID }
+        if !keyed.isEmpty {
+            for row in try await tx.query(
+                """
+                SELECT s.id FROM schedules s WHERE s.id = ANY($1) AND EXISTS (
+                    SELECT 1 FROM executions e WHERE e.agent_name = s.agent_name AND e.session_key = s.session_key
+                      AND e.status IN ('running', 'pending'))
+                """, .uuidArray(Array(Set(keyed))))
+            {
+                busyConversations.insert(try row.decode(UUID.self, at: "id"))
+            }
+        }
+
         var results = [ClaimResult](repeating: .alreadyClaimed, count: requests.count)
         var rows: [Row] = []
         var seen = Set<OccurrenceKey>()
@@ -121,7 +136,7 @@ struct OccurrenceClaims: Sendable {
             }
             seen.insert(key)
             let conversation = info.sessionKey.map { info.agent + "\u{0}" + $0 }
-            let turnWaits = info.sessionBusy || conversation.map(conversationsHere.contains) ?? false
+            let turnWaits = busyConversations.contains(request.scheduleID) || conversation.map(conversationsHere.contains) ?? false
             if let conversation { conversationsHere.insert(conversation) }
             if !turnWaits, free[info.agent, default: 0] > 0 {
                 free[info.agent, default: 0] -= 1
@@ -220,10 +235,7 @@ struct OccurrenceClaims: Sendable {
                 EXISTS (SELECT 1 FROM executions e WHERE e.schedule_id = r.sid AND e.scheduled_for = r.at
                         AND e.attempt = r.attempt AND e.triggered_by IN \(PostgresOccurrenceStore.occurrenceKinds)) AS taken,
                 EXISTS (SELECT 1 FROM executions e WHERE e.schedule_id = r.sid AND e.status = 'running') AS running,
-                s.session_key,
-                s.session_key IS NOT NULL AND EXISTS (
-                    SELECT 1 FROM executions e WHERE e.agent_name = s.agent_name AND e.session_key = s.session_key
-                      AND e.status IN ('running', 'pending')) AS session_busy
+                s.session_key
             FROM unnest($1::uuid[], $2::timestamptz[], $3::int[]) WITH ORDINALITY AS r(sid, at, attempt, i)
             JOIN schedules s ON s.id = r.sid
             JOIN agents a ON a.name = s.agent_name
@@ -235,8 +247,7 @@ struct OccurrenceClaims: Sendable {
                 agentEnabled: try row.decode(Bool.self, at: "agent_enabled"),
                 autonomyEnabled: try row.decode(Bool.self, at: "autonomy_enabled"),
                 taken: try row.decode(Bool.self, at: "taken"), running: try row.decode(Bool.self, at: "running"),
-                sessionKey: try row.decodeIfPresent(String.self, at: "session_key"),
-                sessionBusy: try row.decode(Bool.self, at: "session_busy"))
+                sessionKey: try row.decodeIfPresent(String.self, at: "session_key"))
         }
         return infos
     }
