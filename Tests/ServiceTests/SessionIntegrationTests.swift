@@ -87,7 +87,12 @@ struct SessionIntegrationTests {
                 })
                 if runs.count == 2 {
                     #expect(runs.allSatisfy { $0["session_id"] as? String == session })
-                    let ordered = runs.sorted { (Self.instant($0["started_at"]) ?? .distantPast) < (Self.instant($1["started_at"]) ?? .distantPast) }
+                    // In turn order (the agent numbers the turns): API instants have whole seconds, so
+                    // two runs started within one second cannot be ordered by started_at.
+                    func turn(_ run: [String: Any]) -> Int {
+                        Int((run["response"] as? String)?.components(separatedBy: "(turn ").last?.prefix { $0.isNumber } ?? "") ?? 0
+                    }
+                    let ordered = runs.sorted { turn($0) < turn($1) }
                     let end = try #require(Self.instant(ordered[0]["completed_at"]))
                     let start = try #require(Self.instant(ordered[1]["started_at"]))
                     #expect(start >= end, "scheduled turns of one conversation do not overlap")

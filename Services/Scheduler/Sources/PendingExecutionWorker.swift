@@ -110,7 +110,7 @@ struct PendingExecutionWorker: Service {
             try await tx.execute("SELECT pg_advisory_xact_lock(hashtextextended($1, 11))", .text(try candidate.decode(String.self, at: "agent_name")))
             guard let row = try await tx.queryFirst(
                 """
-                UPDATE executions e SET status = 'running', started_at = now(), heartbeat_at = now(), worker_id = $1
+                UPDATE executions e SET status = 'running', started_at = clock_timestamp(), heartbeat_at = clock_timestamp(), worker_id = $1
                 WHERE e.id = $2 AND e.status = 'pending'
                   AND (SELECT count(*) FROM executions r WHERE r.agent_name = e.agent_name AND r.status = 'running')
                       < (SELECT max_concurrency FROM agents WHERE name = e.agent_name)

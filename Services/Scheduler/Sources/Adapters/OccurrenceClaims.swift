@@ -45,7 +45,7 @@ struct OccurrenceClaims: Sendable {
         var autonomyEnabled: Bool
         var taken: Bool
         var running: Bool
-        /// The schedule's conversation key: while a run of that conversation (same agent) is
+        /// The schedule's conversation key: while a turn of that conversation (same agent) is
         /// running or waiting, this one waits its turn, queued (see `SessionGate`).
         var sessionKey: String?
     }
@@ -99,7 +99,22 @@ struct OccurrenceClaims: Sendable {
                 free[try row.decode(String.self, at: "name")] = try row.decode(Int.self, at: "free")
             }
         }
-        let busyConversations = try await activeConversations(infos, tx)
+
+        // Conversations (session_key) with a turn running or waiting, read under the agent locks
+        // (a concurrent batch of the same agent has committed its turns by now).
+        var busyConversations = Set<UUID>()
+        let keyed = infos.filter { $0.value.sessionKey != nil }.map { requests[$0.key].scheduleID }
+        if !keyed.isEmpty {
+            for row in try await tx.query(
+                """
+                SELECT s.id FROM schedules s WHERE s.id = ANY($1) AND EXISTS (
+                    SELECT 1 FROM executions e WHERE e.agent_name = s.agent_name AND e.session_key = s.session_key
+                      AND e.status IN ('running', 'pending'))
+                """, .uuidArray(Array(Set(keyed))))
+            {
+                busyConversations.insert(try row.decode(UUID.self, at: "id"))
+            }
+        }
 
         var results = [ClaimResult](repeating: .alreadyClaimed, count: requests.count)
         var rows: [Row] = []
@@ -121,7 +136,7 @@ struct OccurrenceClaims: Sendable {
             }
             seen.insert(key)
             let conversation = info.sessionKey.map { info.agent + "\u{0}" + $0 }
-            let turnWaits = conversation.map { busyConversations.contains($0) || conversationsHere.contains($0) } ?? false
+            let turnWaits = busyConversations.contains(request.scheduleID) || conversation.map(conversationsHere.contains) ?? false
             if let conversation { conversationsHere.insert(conversation) }
             if !turnWaits, free[info.agent, default: 0] > 0 {
                 free[info.agent, default: 0] -= 1
@@ -235,24 +250,5 @@ struct OccurrenceClaims: Sendable {
                 sessionKey: try row.decodeIfPresent(String.self, at: "session_key"))
         }
         return infos
-    }
-
-    /// Conversations (`agent \0 session_key`) of these schedules with a turn running or waiting.
-    /// Read after the agents' locks are held, like the running counts, so a turn that another
-    /// batch started just before is seen.
-    private func activeConversations(_ infos: [Int: ScheduleInfo], _ tx: PostgresTransaction) async throws -> Set<String> {
-        let keyed = infos.values.filter { $0.sessionKey != nil }
-        guard !keyed.isEmpty else { return [] }
-        var active = Set<String>()
-        for row in try await tx.query(
-            """
-            SELECT DISTINCT e.agent_name, e.session_key
-            FROM unnest($1::text[], $2::text[]) AS c(agent, key)
-            JOIN executions e ON e.agent_name = c.agent AND e.session_key = c.key AND e.status IN ('running', 'pending')
-            """, .textArray(keyed.map(\.agent)), .textArray(keyed.map { $0.sessionKey ?? "" }))
-        {
-            active.insert(try row.decode(String.self, at: "agent_name") + "\u{0}" + row.decode(String.self, at: "session_key"))
-        }
-        return active
     }
 }
