@@ -182,3 +182,25 @@ extension RedisClient {
         return millis
     }
 }
+
+extension RedisClient {
+    /// Sends `commands` in one pipeline on one connection and returns their replies in order
+    /// (error replies are returned as `.error`, not thrown). A reply missing after `timeout`
+    /// breaks the connection (the client replaces it): unread replies would poison it.
+    public func pipeline(_ commands: [[[UInt8]]], timeout: Duration = .seconds(5)) async throws -> [RedisReply] {
+        guard !commands.isEmpty else { return [] }
+        return try await withConnection { connection throws(RedisError) -> [RedisReply] in
+            for command in commands { try connection.append(command) }
+            try connection.flush()
+            var replies: [RedisReply] = []
+            replies.reserveCapacity(commands.count)
+            for _ in commands {
+                guard case .reply(let reply) = try connection.readReply(within: timeout) else {
+                    throw RedisError(.connectionLost, "no reply within \(timeout) in a pipeline of \(commands.count)")
+                }
+                replies.append(reply)
+            }
+            return replies
+        }
+    }
+}

@@ -30,18 +30,27 @@ struct EventLog: Sendable {
     func record(
         _ type: SchedulerEventType, agent: String, fields: [String: JSONValue], in tx: some PostgresQueryable
     ) async throws -> Pending {
-        let timestamp = InstantFormat.stringWithMilliseconds(Date())
+        let payload = Self.storedPayload(fields, agent: agent, timestamp: InstantFormat.stringWithMilliseconds(Date()))
+        let row = try await tx.queryFirst(
+            "INSERT INTO events (type, agent_name, payload) VALUES ($1, $2, $3) RETURNING id",
+            .text(type.rawValue), .text(agent), .json(try Self.encode(.object(payload))))
+        return try Self.pending(payload, type: type, id: try row?.decode(Int.self, at: "id") ?? 0)
+    }
+
+    /// The payload as the `events` table keeps it: the fields, the agent and the timestamp.
+    private static func storedPayload(_ fields: [String: JSONValue], agent: String, timestamp: String) -> [String: JSONValue] {
         var payload = fields
         payload["agent"] = .string(agent)
         payload["timestamp"] = .string(timestamp)
-        let stored = try Self.encode(.object(payload))
-        let row = try await tx.queryFirst(
-            "INSERT INTO events (type, agent_name, payload) VALUES ($1, $2, $3) RETURNING id",
-            .text(type.rawValue), .text(agent), .json(stored))
-        let id = try row?.decode(Int.self, at: "id") ?? 0
+        return payload
+    }
+
+    /// The message published for a stored payload: it also carries `type` and `event_id`.
+    private static func pending(_ stored: [String: JSONValue], type: SchedulerEventType, id: Int) throws -> Pending {
+        var payload = stored
         payload["type"] = .string(type.rawValue)
         payload["event_id"] = .int(id)
-        return Pending(json: try Self.encode(.object(payload)), type: type)
+        return Pending(json: try encode(.object(payload)), type: type)
     }
 
     /// An event to write in a batch.
@@ -66,13 +75,9 @@ struct EventLog: Sendable {
         stored.reserveCapacity(drafts.count)
         pending.reserveCapacity(drafts.count)
         for (draft, id) in zip(drafts, ids) {
-            var payload = draft.fields
-            payload["agent"] = .string(draft.agent)
-            payload["timestamp"] = .string(timestamp)
+            let payload = Self.storedPayload(draft.fields, agent: draft.agent, timestamp: timestamp)
             stored.append(try Self.encode(.object(payload)))
-            payload["type"] = .string(draft.type.rawValue)
-            payload["event_id"] = .int(id)
-            pending.append(Pending(json: try Self.encode(.object(payload)), type: draft.type))
+            pending.append(try Self.pending(payload, type: draft.type, id: id))
         }
         try await tx.execute(
             """

@@ -54,15 +54,7 @@ final class EventPublisher: Sendable {
     private func publish(_ batch: [EventLog.Pending]) async {
         let channel = Array(SchedulerChannels.events.utf8)
         do {
-            try await redis.withConnection { connection throws(RedisError) in
-                for event in batch { try connection.append([Array("PUBLISH".utf8), channel, Array(event.json.utf8)]) }
-                try connection.flush()
-                for _ in batch {
-                    guard case .reply = try connection.readReply(within: .seconds(5)) else {
-                        throw RedisError(.connectionLost, "no reply to PUBLISH within 5 s")
-                    }
-                }
-            }
+            _ = try await redis.pipeline(batch.map { [Array("PUBLISH".utf8), channel, Array($0.json.utf8)] })
         } catch {
             logger.warning("events not published (kept in the events table)", metadata: ["count": "\(batch.count)", "error": "\(error)"])
         }

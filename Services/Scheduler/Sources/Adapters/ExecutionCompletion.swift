@@ -143,9 +143,7 @@ extension ExecutionCompletion {
         private func updateSchedules(_ finished: [Finished], _ requests: [Request], _ tx: PostgresTransaction) async throws -> [EventLog.Draft] {
             guard !finished.isEmpty else { return [] }
             // Row locks in id order: concurrent batches (claims lock the same rows, sorted) never deadlock.
-            try await tx.execute(
-                "SELECT count(*) AS locked FROM (SELECT id FROM schedules WHERE id = ANY($1) ORDER BY id FOR UPDATE) AS rows",
-                .uuidArray(Array(Set(finished.compactMap(\.scheduleID)))))
+            try await ScheduleRowLocks.lock(Set(finished.compactMap(\.scheduleID)), in: tx)
             var drafts: [EventLog.Draft] = []
             var remaining = finished
             while !remaining.isEmpty {
@@ -188,10 +186,9 @@ extension ExecutionCompletion {
             for row in rows {
                 if try row.decode(Bool.self, at: "once_done") {
                     // The one-time schedule is done: `schedule_completed`, written with the disabling update.
-                    completed.append(EventLog.Draft(type: .scheduleCompleted, agent: try row.decode(String.self, at: "agent_name"), fields: [
-                        "schedule_id": .string(try row.decode(UUID.self, at: "id").uuidString.lowercased()),
-                        "schedule_name": .string(try row.decode(String.self, at: "name")), "reason": .string(ScheduleCompletedEvent.onceDone),
-                    ]))
+                    completed.append(ScheduleCompletedEvent.draft(
+                        scheduleID: try row.decode(UUID.self, at: "id"), agent: try row.decode(String.self, at: "agent_name"),
+                        name: try row.decode(String.self, at: "name"), reason: ScheduleCompletedEvent.onceDone))
                     continue
                 }
                 let streak = try row.decode(Int.self, at: "consecutive_failures")

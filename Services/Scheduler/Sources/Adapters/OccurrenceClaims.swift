@@ -206,9 +206,7 @@ struct OccurrenceClaims: Sendable {
         if !skippedOnce.isEmpty {
             // A one-time schedule whose only occurrence is recorded as skipped is done. Row locks
             // in id order first, as completions take them, so the two never deadlock.
-            try await tx.execute(
-                "SELECT count(*) AS locked FROM (SELECT id FROM schedules WHERE id = ANY($1) ORDER BY id FOR UPDATE) AS rows",
-                .uuidArray(Array(Set(skippedOnce.map { requests[$0.request].scheduleID }))))
+            try await ScheduleRowLocks.lock(Set(skippedOnce.map { requests[$0.request].scheduleID }), in: tx)
             try await tx.execute(
                 """
                 UPDATE schedules s SET enabled = false, next_run_at = NULL

@@ -51,20 +51,7 @@ struct RedisOccurrenceLocker: OccurrenceLocker {
     private static func pipeline<T: Sendable>(
         _ redis: RedisClient, _ commands: [[String]], _ map: @escaping @Sendable (RedisReply) throws -> T
     ) async throws -> [T] {
-        let replies = try await redis.withConnection { connection throws(RedisError) -> [RedisReply] in
-            for command in commands { try connection.append(command.map { Array($0.utf8) }) }
-            try connection.flush()
-            var replies: [RedisReply] = []
-            replies.reserveCapacity(commands.count)
-            for _ in commands {
-                guard case .reply(let reply) = try connection.readReply(within: .seconds(5)) else {
-                    throw RedisError(.connectionLost, "no reply within 5 s in a pipeline of \(commands.count)")
-                }
-                replies.append(reply)
-            }
-            return replies
-        }
-        return try replies.map { reply in
+        try await redis.pipeline(commands.map { $0.map { Array($0.utf8) } }).map { reply in
             if case .error(let message) = reply { throw RedisError(.server, message) }
             return try map(reply)
         }
